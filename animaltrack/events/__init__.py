@@ -1,0 +1,1 @@
+"""The event log: event types, enums, payloads, ids, tags and the `EventStore`."""

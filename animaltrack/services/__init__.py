@@ -1,0 +1,1 @@
+"""Services: one method per command, each one `BEGIN IMMEDIATE` transaction (SPEC §11)."""

@@ -1,0 +1,166 @@
+"""`AnimalService`: every command about animals (SPEC §5.2)."""
+
+from __future__ import annotations
+
+from animaltrack.errors import ValidationError
+from animaltrack.events import types as t
+from animaltrack.events.model import Event
+from animaltrack.events.payloads import (
+    AnimalAttributesUpdatedPayload,
+    AnimalCohortCreatedPayload,
+    AnimalMergedPayload,
+    AnimalMovedPayload,
+    AnimalOutcomePayload,
+    AnimalPromotedPayload,
+    AnimalStatusCorrectedPayload,
+    AnimalTagEndedPayload,
+    AnimalTaggedPayload,
+    HatchRecordedPayload,
+)
+from animaltrack.projections import intervals
+from animaltrack.selection.validation import SelectionContext
+from animaltrack.services import rules
+from animaltrack.services.base import Service
+
+
+class AnimalService(Service):
+    def create_cohort(
+        self, payload: AnimalCohortCreatedPayload, ts_utc: int, actor: str, *, nonce=None
+    ) -> Event:
+        def build(ts):
+            refs = {"animal_ids": self._new_ids(payload.count), "location_id": payload.location_id}
+            return payload, refs
+
+        return self._command(t.ANIMAL_COHORT_CREATED, payload, ts_utc, actor, build, nonce=nonce)
+
+    def record_hatch(
+        self, payload: HatchRecordedPayload, ts_utc: int, actor: str, *, nonce=None
+    ) -> Event:
+        def build(ts):
+            refs = {
+                "animal_ids": self._new_ids(payload.hatched_live),
+                "location_id": payload.location_id,
+            }
+            if payload.assigned_brood_location_id:
+                refs["assigned_brood_location_id"] = payload.assigned_brood_location_id
+            return payload, refs
+
+        return self._command(t.HATCH_RECORDED, payload, ts_utc, actor, build, nonce=nonce)
+
+    def move_animals(
+        self,
+        payload: AnimalMovedPayload,
+        ts_utc: int,
+        actor: str,
+        *,
+        selection: SelectionContext | None = None,
+        nonce=None,
+    ) -> Event:
+        def build(ts):
+            ids = self._selected_ids(payload.resolved_ids, selection)
+            source = rules.single_location(rules.living_states(self.db, ids, ts))
+            if payload.from_location_id and payload.from_location_id != source:
+                raise ValidationError(
+                    "The animals are not at the location you moved them from; look again.",
+                    field="from_location_id",
+                )
+            final = payload.model_copy(
+                update={
+                    "resolved_ids": ids,
+                    "from_location_id": source,
+                    "filter": selection.filter if selection else payload.filter,
+                }
+            )
+            refs = {
+                "animal_ids": ids,
+                "from_location_id": source,
+                "to_location_id": payload.to_location_id,
+            }
+            return final, refs
+
+        return self._command(
+            t.ANIMAL_MOVED, payload, ts_utc, actor, build, nonce=nonce, selection=selection
+        )
+
+    def _selection_command(self, event_type, payload, ts_utc, actor, selection, nonce) -> Event:
+        """Commands whose only subjects are the selected animals."""
+
+        def build(ts):
+            ids = self._selected_ids(payload.resolved_ids, selection)
+            final = payload.model_copy(
+                update={
+                    "resolved_ids": ids,
+                    "filter": selection.filter if selection else payload.filter,
+                }
+            )
+            refs = {"animal_ids": ids}
+            location = _single_location_or_none(self.db, ids, ts)
+            if location:
+                refs["location_id"] = location
+            return final, refs
+
+        return self._command(
+            event_type, payload, ts_utc, actor, build, nonce=nonce, selection=selection
+        )
+
+    def update_attributes(
+        self, payload: AnimalAttributesUpdatedPayload, ts_utc: int, actor: str, *,
+        selection: SelectionContext | None = None, nonce=None,
+    ) -> Event:
+        return self._selection_command(
+            t.ANIMAL_ATTRIBUTES_UPDATED, payload, ts_utc, actor, selection, nonce
+        )
+
+    def add_tag(
+        self, payload: AnimalTaggedPayload, ts_utc: int, actor: str, *,
+        selection: SelectionContext | None = None, nonce=None,
+    ) -> Event:
+        return self._selection_command(t.ANIMAL_TAGGED, payload, ts_utc, actor, selection, nonce)
+
+    def end_tag(
+        self, payload: AnimalTagEndedPayload, ts_utc: int, actor: str, *,
+        selection: SelectionContext | None = None, nonce=None,
+    ) -> Event:
+        return self._selection_command(
+            t.ANIMAL_TAG_ENDED, payload, ts_utc, actor, selection, nonce
+        )
+
+    def record_outcome(
+        self, payload: AnimalOutcomePayload, ts_utc: int, actor: str, *,
+        selection: SelectionContext | None = None, nonce=None,
+    ) -> Event:
+        return self._selection_command(t.ANIMAL_OUTCOME, payload, ts_utc, actor, selection, nonce)
+
+    def promote_animal(
+        self, payload: AnimalPromotedPayload, ts_utc: int, actor: str, *, nonce=None
+    ) -> Event:
+        def build(ts):
+            refs = {"animal_ids": [payload.animal_id]}
+            location = _single_location_or_none(self.db, [payload.animal_id], ts)
+            if location:
+                refs["location_id"] = location
+            return payload, refs
+
+        return self._command(t.ANIMAL_PROMOTED, payload, ts_utc, actor, build, nonce=nonce)
+
+    def merge_animals(
+        self, payload: AnimalMergedPayload, ts_utc: int, actor: str, *, nonce=None
+    ) -> Event:
+        def build(ts):
+            return payload, {"animal_ids": [payload.survivor_id, *payload.merged_ids]}
+
+        return self._command(t.ANIMAL_MERGED, payload, ts_utc, actor, build, nonce=nonce)
+
+    def correct_status(
+        self, payload: AnimalStatusCorrectedPayload, ts_utc: int, actor: str, *, nonce=None
+    ) -> Event:
+        def build(ts):
+            return payload, {"animal_ids": list(payload.animal_ids)}
+
+        return self._command(t.ANIMAL_STATUS_CORRECTED, payload, ts_utc, actor, build, nonce=nonce)
+
+
+def _single_location_or_none(db, ids: list[str], ts: int) -> str | None:
+    """The one location all these animals are at, for the location's event log."""
+    locations = {s.location_id for s in intervals.states_at(db, ids, ts).values()}
+    return locations.pop() if len(locations) == 1 else None

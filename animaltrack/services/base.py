@@ -1,0 +1,107 @@
+"""What every command service shares: the one write transaction, nonces, selections, publishing.
+
+A command is "load, check, record" (STYLE.md): `_command` opens `BEGIN IMMEDIATE`, returns the
+original event for a repeated nonce, lets the service build the payload and entity refs (reading
+state and raising domain errors), checks the event's rules at its place in history, appends it,
+reconciles the projections (SPEC §6.3), remembers the nonce, commits, and only then publishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from animaltrack.errors import SelectionMismatchError, ValidationError
+from animaltrack.events.model import Event
+from animaltrack.events.payloads import Payload, dump_payload
+from animaltrack.events.store import EventStore
+from animaltrack.projections.base import ProjectionRegistry
+from animaltrack.selection.hashing import compute_roster_hash
+from animaltrack.selection.validation import SelectionContext, validate_selection
+from animaltrack.services import history, nonces, rules
+from animaltrack.services.bus import EventBus, default_bus
+from store import transaction
+
+# build(ts) -> (payload, entity_refs): the service's own part of a command.
+Build = Callable[[int], tuple[Payload, dict[str, Any]]]
+
+
+class Service:
+    def __init__(
+        self,
+        db,
+        event_store: EventStore,
+        registry: ProjectionRegistry,
+        *,
+        bus: EventBus | None = None,
+    ):
+        self.db = db
+        self.store = event_store
+        self.registry = registry
+        self.bus = bus or default_bus
+
+    def _command(
+        self,
+        event_type: str,
+        payload: Payload,
+        ts_utc: int | None,
+        actor: str,
+        build: Build,
+        *,
+        nonce: str | None = None,
+        selection: SelectionContext | None = None,
+    ) -> Event:
+        request = {
+            "type": event_type,
+            "payload": dump_payload(payload),
+            "ts_utc": ts_utc,
+            "selection": selection.__dict__ if selection else None,
+        }
+        digest = nonces.request_hash(request)
+        with transaction(self.db):
+            if nonce is not None and (prior := nonces.lookup(self.db, actor, nonce, digest)):
+                return self.store.get_event(prior[1])
+            ts = self.store.clock() if ts_utc is None else ts_utc
+            self.store.check_time(ts)
+            final_payload, entity_refs = build(ts)
+            candidate = Event("~", event_type, ts, actor, entity_refs, dump_payload(final_payload))
+            rules.check_event(self.db, candidate)
+            event = self.store.append_event(event_type, ts, actor, entity_refs, final_payload)
+            history.reconcile(self.db, self.store, self.registry, added=[event], appended=True)
+            if nonce is not None:
+                nonces.remember(self.db, actor, nonce, digest, "event", event.id, self.store.clock())
+        self.bus.publish(event)
+        return event
+
+    def _selected_ids(self, ids: list[str] | None, selection: SelectionContext | None) -> list[str]:
+        """The animals to act on: the payload's, or the selection's after the roster check.
+
+        Runs inside the command's transaction, so nothing can change between this check and
+        the append (SPEC §9.2).
+        """
+        if selection is None:
+            return list(ids or [])
+        result = validate_selection(self.db, selection)
+        if not result.valid:
+            raise SelectionMismatchError(result)
+        if result.diff is None:
+            client_ids = sorted(selection.resolved_ids)
+            if compute_roster_hash(client_ids, selection.from_location_id) != result.roster_hash:
+                raise ValidationError(
+                    "The animal ids sent do not match the roster hash; ask for the selection"
+                    " again.",
+                    field="resolved_ids",
+                )
+            return client_ids
+        if not result.resolved_ids:
+            raise ValidationError(
+                "The filter selects no animals any more; nothing to do.", field="filter"
+            )
+        return list(result.resolved_ids)
+
+    def _new_ids(self, count: int) -> list[str]:
+        """Ids for the animals an event creates, stored in the event (SPEC §1.7)."""
+        ids: set[str] = set()
+        while len(ids) < count:
+            ids.add(self.store.new_id().upper())
+        return sorted(ids)

@@ -1,0 +1,140 @@
+"""The history rule (SPEC §6.3): after any change to the log, history must still be valid.
+
+`reconcile` is called inside the command's transaction once the log holds the change (an append,
+a new version, tombstones). It brings every projection in step and re-checks the later events the
+change could affect:
+
+* the events that name one of the change's animals explicitly;
+* the location events of the locations it touches (all events there, when the change is itself a
+  location event);
+* the feed given of a feed type whose purchase changed.
+
+When nothing later is affected and the change is an append, the event is simply applied. Otherwise
+the animals involved (those of the change, of the affected events, and the aliases merged into
+them) are forgotten and their events folded again in `(ts_utc, id)` order, each affected event
+checked just before it is folded, against exactly the history that precedes it. The first failure
+aborts the transaction with `HistoryConflict` naming that event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from animaltrack.errors import AnimalTrackError, HistoryConflict
+from animaltrack.events import types as t
+from animaltrack.events.model import Event
+from animaltrack.events.store import EventStore, json_list
+from animaltrack.projections.base import ProjectionRegistry
+from animaltrack.projections.locations import fold_locations
+from animaltrack.services import rules
+
+
+def reconcile(
+    db,
+    store: EventStore,
+    registry: ProjectionRegistry,
+    *,
+    removed: Iterable[Event] = (),
+    added: Iterable[Event] = (),
+    appended: bool = False,
+) -> None:
+    """Bring projections in step with a change already written to the log; enforce history."""
+    removed, added = list(removed), list(added)
+    for event in removed:
+        registry.unrecord(event)
+    for event in added:
+        registry.record(event)
+
+    changed = removed + added
+    start = min(e.order_key for e in changed)
+    affected = _affected_events(store, changed, start)
+    added_ids = {e.id for e in added}
+    animals = {a for e in changed for a in e.explicit_animal_ids()}
+
+    if appended and [e.id for e in affected] == [e.id for e in added]:
+        for event in added:
+            registry.fold(event, None)  # in order: the common case, already checked
+        return
+
+    if any(e.type in t.LOCATION_EVENT_TYPES for e in changed):
+        _recheck_locations(db, store, added_ids)
+    _refold_and_recheck(db, store, registry, animals, affected, skip=added_ids if appended else ())
+
+
+def _affected_events(store: EventStore, changed: list[Event], start) -> list[Event]:
+    animals = {a for e in changed for a in e.explicit_animal_ids()}
+    locations = {loc for e in changed for loc in e.location_ids()}
+    found = {e.id: e for e in store.events_sharing("animal", animals, start)} if animals else {}
+    if locations:
+        location_change = any(e.type in t.LOCATION_EVENT_TYPES for e in changed)
+        types = None if location_change else t.LOCATION_EVENT_TYPES
+        found |= {e.id: e for e in store.events_sharing("location", locations, start, types=types)}
+    purchases = {e.payload["feed_type_code"] for e in changed if e.type == t.FEED_PURCHASED}
+    if purchases:
+        given = store.events_sharing("feed_type", purchases, start, types=[t.FEED_GIVEN])
+        found |= {e.id: e for e in given}
+    return sorted(found.values(), key=lambda e: e.order_key)
+
+
+def _with_aliases(db, animals: set[str]) -> set[str]:
+    """Add the animals merged into any of these, so their alias rows refold too."""
+    rows = db.execute(
+        "SELECT alias_id FROM animal_aliases WHERE survivor_id IN (SELECT value FROM json_each(?))",
+        (json_list(animals),),
+    ).fetchall()
+    return animals | {r[0] for r in rows}
+
+
+def _refold_and_recheck(
+    db,
+    store: EventStore,
+    registry: ProjectionRegistry,
+    animals: set[str],
+    affected: list[Event],
+    skip: Iterable[str],
+) -> None:
+    skip = set(skip)
+    involved = set(animals)
+    for event in affected:
+        involved.update(event.explicit_animal_ids())
+    involved = _with_aliases(db, involved)
+    history = {e.id: e for e in store.events_for_animals(involved)} if involved else {}
+    history |= {e.id: e for e in affected}
+    affected_ids = {e.id for e in affected}
+    only = frozenset(involved)
+    registry.forget(only)
+    for event in sorted(history.values(), key=lambda e: e.order_key):
+        if event.id in affected_ids and event.id not in skip:
+            _recheck(db, event)
+        registry.fold(event, only)
+
+
+def _recheck(db, event: Event) -> None:
+    if event.type in t.LOCATION_EVENT_TYPES:
+        return  # checked as a whole by _recheck_locations
+    try:
+        rules.check_event(db, event)
+    except AnimalTrackError as error:
+        raise HistoryConflict(
+            f"This change would make a later record invalid ({event.type} {event.id}):"
+            f" {error.message}",
+            [event.id],
+        ) from error
+
+
+def _recheck_locations(db, store: EventStore, skip: set[str]) -> None:
+    """Fold every location event again, checking each (but an append already checked)."""
+
+    def check(event: Event, records) -> None:
+        if event.id in skip:
+            return
+        try:
+            rules.check_location_event(db, event, records)
+        except AnimalTrackError as error:
+            raise HistoryConflict(
+                f"This change would make a location's history invalid ({event.type}"
+                f" {event.id}): {error.message}",
+                [event.id],
+            ) from error
+
+    fold_locations(store.list_events(types=t.LOCATION_EVENT_TYPES), check)

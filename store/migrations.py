@@ -1,0 +1,299 @@
+"""Versioned schema migrations, applied idempotently with sqlite-utils' `Migrations`.
+
+Each step is a named function; sqlite-utils records it in `_sqlite_migrations` in the same
+transaction, so running `migrate` twice changes nothing. New tables or columns go into a new
+step at the end; a released step is never edited.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+END_OF_TIME_UTC = 32503680000000
+
+migrations = Migrations("animaltrack")
+
+_EOT = f"COALESCE(end_utc, {END_OF_TIME_UTC})"
+
+_LOG = """
+CREATE TABLE events (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    ts_utc INTEGER NOT NULL,
+    actor TEXT NOT NULL CHECK (actor <> ''),
+    entity_refs TEXT NOT NULL CHECK (json_valid(entity_refs)),
+    payload TEXT NOT NULL CHECK (json_valid(payload)),
+    version INTEGER NOT NULL DEFAULT 1,
+    recorded_at_utc INTEGER NOT NULL
+);
+CREATE INDEX events_ts ON events(ts_utc, id);
+CREATE INDEX events_type_ts ON events(type, ts_utc);
+CREATE INDEX events_actor_ts ON events(actor, ts_utc);
+CREATE TABLE event_revisions (
+    event_id TEXT NOT NULL REFERENCES events(id),
+    version INTEGER NOT NULL,
+    ts_utc INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    entity_refs TEXT NOT NULL CHECK (json_valid(entity_refs)),
+    payload TEXT NOT NULL CHECK (json_valid(payload)),
+    edited_at_utc INTEGER NOT NULL,
+    edited_by TEXT NOT NULL,
+    PRIMARY KEY (event_id, version)
+);
+CREATE TABLE event_tombstones (
+    id TEXT PRIMARY KEY,
+    ts_utc INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    target_event_id TEXT NOT NULL UNIQUE REFERENCES events(id),
+    reason TEXT
+);
+-- The log's own index of what each live event refers to (animals, locations, feed types),
+-- kept by EventStore in the same transaction; it finds the events that share a subject
+-- with a change (the history rule, SPEC §6.3) and the dependents of a delete (SPEC §12).
+CREATE TABLE event_refs (
+    event_id TEXT NOT NULL REFERENCES events(id),
+    kind TEXT NOT NULL,
+    ref_id TEXT NOT NULL,
+    ts_utc INTEGER NOT NULL,
+    explicit INTEGER NOT NULL DEFAULT 1 CHECK (explicit IN (0, 1)),
+    PRIMARY KEY (event_id, kind, ref_id)
+) WITHOUT ROWID;
+CREATE INDEX event_refs_subject ON event_refs(ref_id, kind, ts_utc, event_id);
+CREATE TABLE idempotency_nonces (
+    actor TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    result_kind TEXT NOT NULL,
+    result_ref TEXT NOT NULL,
+    created_at_utc INTEGER NOT NULL,
+    PRIMARY KEY (actor, nonce)
+);
+"""
+
+_REFERENCE = """
+CREATE TABLE species (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at_utc INTEGER NOT NULL,
+    updated_at_utc INTEGER NOT NULL
+);
+CREATE TABLE products (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    unit TEXT NOT NULL CHECK (unit IN ('piece', 'kg')),
+    kind TEXT NOT NULL CHECK (kind IN ('egg', 'yield', 'other')),
+    species_code TEXT REFERENCES species(code),
+    collectable INTEGER NOT NULL CHECK (collectable IN (0, 1)),
+    sellable INTEGER NOT NULL CHECK (sellable IN (0, 1)),
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at_utc INTEGER NOT NULL,
+    updated_at_utc INTEGER NOT NULL
+);
+CREATE TABLE feed_types (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    default_bag_size_kg INTEGER NOT NULL CHECK (default_bag_size_kg >= 1),
+    protein_pct REAL,
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at_utc INTEGER NOT NULL,
+    updated_at_utc INTEGER NOT NULL
+);
+CREATE TABLE users (
+    username TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'recorder', 'viewer')),
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at_utc INTEGER NOT NULL,
+    updated_at_utc INTEGER NOT NULL
+);
+CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES users(username),
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at_utc INTEGER NOT NULL,
+    revoked_at_utc INTEGER
+);
+"""
+
+_PROJECTIONS = f"""
+CREATE TABLE locations (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+    active INTEGER NOT NULL CHECK (active IN (0, 1)),
+    created_ts_utc INTEGER NOT NULL,
+    archived_ts_utc INTEGER
+);
+CREATE TABLE location_name_intervals (
+    location_id TEXT NOT NULL,
+    name TEXT NOT NULL COLLATE NOCASE,
+    start_utc INTEGER NOT NULL,
+    end_utc INTEGER,
+    PRIMARY KEY (location_id, start_utc)
+);
+CREATE INDEX location_name_intervals_name ON location_name_intervals(name);
+CREATE TABLE animal_registry (
+    animal_id TEXT PRIMARY KEY,
+    species TEXT NOT NULL,
+    sex TEXT NOT NULL,
+    repro_status TEXT NOT NULL,
+    life_stage TEXT NOT NULL,
+    status TEXT NOT NULL,
+    location_id TEXT NOT NULL,
+    nickname TEXT,
+    identified INTEGER NOT NULL CHECK (identified IN (0, 1)),
+    origin TEXT NOT NULL,
+    created_ts_utc INTEGER NOT NULL,
+    last_event_utc INTEGER NOT NULL
+);
+CREATE TABLE live_animals_by_location (
+    animal_id TEXT PRIMARY KEY,
+    location_id TEXT NOT NULL,
+    species TEXT NOT NULL,
+    sex TEXT NOT NULL,
+    life_stage TEXT NOT NULL,
+    repro_status TEXT NOT NULL,
+    identified INTEGER NOT NULL CHECK (identified IN (0, 1)),
+    nickname TEXT,
+    tags TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(tags)),
+    since_utc INTEGER NOT NULL
+);
+CREATE INDEX live_animals_location ON live_animals_by_location(location_id, species, sex);
+CREATE TABLE animal_aliases (
+    alias_id TEXT PRIMARY KEY,
+    survivor_id TEXT NOT NULL,
+    merged_at_utc INTEGER NOT NULL,
+    event_id TEXT NOT NULL
+);
+CREATE INDEX animal_aliases_survivor ON animal_aliases(survivor_id);
+CREATE TABLE animal_location_intervals (
+    animal_id TEXT NOT NULL,
+    location_id TEXT NOT NULL,
+    start_utc INTEGER NOT NULL,
+    end_utc INTEGER,
+    PRIMARY KEY (animal_id, start_utc)
+) WITHOUT ROWID;
+CREATE INDEX animal_location_intervals_at
+    ON animal_location_intervals(location_id, {_EOT}, start_utc, animal_id);
+CREATE TABLE animal_attr_intervals (
+    animal_id TEXT NOT NULL,
+    attr TEXT NOT NULL,
+    value TEXT NOT NULL,
+    start_utc INTEGER NOT NULL,
+    end_utc INTEGER,
+    PRIMARY KEY (animal_id, attr, start_utc)
+) WITHOUT ROWID;
+CREATE INDEX animal_attr_intervals_at
+    ON animal_attr_intervals(attr, value, {_EOT}, start_utc, animal_id);
+CREATE TABLE animal_tag_intervals (
+    animal_id TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    start_utc INTEGER NOT NULL,
+    end_utc INTEGER,
+    PRIMARY KEY (animal_id, tag, start_utc)
+) WITHOUT ROWID;
+CREATE INDEX animal_tag_intervals_at ON animal_tag_intervals(tag, {_EOT}, start_utc, animal_id);
+CREATE TABLE tag_suggestions (
+    tag TEXT PRIMARY KEY,
+    use_count INTEGER NOT NULL,
+    last_used_utc INTEGER NOT NULL
+);
+CREATE TABLE event_animals (
+    event_id TEXT NOT NULL,
+    animal_id TEXT NOT NULL,
+    ts_utc INTEGER NOT NULL,
+    PRIMARY KEY (event_id, animal_id)
+) WITHOUT ROWID;
+CREATE INDEX event_animals_animal ON event_animals(animal_id, ts_utc, event_id);
+CREATE TABLE event_log_by_location (
+    location_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    ts_utc INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    PRIMARY KEY (location_id, event_id)
+) WITHOUT ROWID;
+CREATE INDEX event_log_by_location_ts ON event_log_by_location(location_id, ts_utc, event_id);
+CREATE TABLE product_ledger (
+    event_id TEXT NOT NULL,
+    entry TEXT NOT NULL CHECK (entry IN ('collected', 'sold', 'yield')),
+    product_code TEXT NOT NULL,
+    location_id TEXT,
+    ts_utc INTEGER NOT NULL,
+    quantity INTEGER NOT NULL,
+    total_price_cents INTEGER,
+    unit_price_cents INTEGER,
+    PRIMARY KEY (event_id, entry, product_code)
+) WITHOUT ROWID;
+CREATE INDEX product_ledger_at ON product_ledger(location_id, entry, product_code, ts_utc);
+CREATE INDEX product_ledger_product ON product_ledger(product_code, entry, ts_utc);
+CREATE TABLE feed_inventory (
+    feed_type_code TEXT PRIMARY KEY,
+    purchased_kg INTEGER NOT NULL,
+    given_kg INTEGER NOT NULL,
+    balance_kg INTEGER NOT NULL,
+    last_purchase_price_per_kg_cents INTEGER,
+    last_purchase_ts_utc INTEGER,
+    last_given_ts_utc INTEGER
+);
+CREATE TABLE feed_prices (
+    feed_type_code TEXT NOT NULL,
+    ts_utc INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    price_per_kg_cents INTEGER NOT NULL,
+    purchased_kg INTEGER NOT NULL,
+    PRIMARY KEY (feed_type_code, ts_utc, event_id)
+) WITHOUT ROWID;
+CREATE TABLE feed_given (
+    event_id TEXT PRIMARY KEY,
+    location_id TEXT NOT NULL,
+    feed_type_code TEXT NOT NULL,
+    ts_utc INTEGER NOT NULL,
+    amount_kg INTEGER NOT NULL
+);
+CREATE INDEX feed_given_at ON feed_given(location_id, ts_utc);
+"""
+
+
+@migrations()
+def m001_event_log(db: sqlite_utils.Database) -> None:
+    """The append-only log, its revisions, tombstones, reference index and nonces."""
+    _run(db, _LOG)
+
+
+@migrations()
+def m002_reference_data(db: sqlite_utils.Database) -> None:
+    """Species, products, feed types, users and API tokens (SPEC §3)."""
+    _run(db, _REFERENCE)
+
+
+@migrations()
+def m003_projections(db: sqlite_utils.Database) -> None:
+    """Every projection table of SPEC §6."""
+    _run(db, _PROJECTIONS)
+
+
+def _run(db: sqlite_utils.Database, script: str) -> None:
+    """Run a DDL script statement by statement.
+
+    `executescript()` would COMMIT the transaction sqlite-utils opened for the step, so the
+    step and its record would no longer land together.
+    """
+    without_comments = "\n".join(
+        line for line in script.splitlines() if not line.lstrip().startswith("--")
+    )
+    for statement in without_comments.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply pending migrations; return the names applied (empty when up to date)."""
+    pending = [m.name for m in migrations.pending(db)]
+    migrations.apply(db)
+    return pending
+
+
+def pending(db: sqlite_utils.Database) -> list[str]:
+    """Names of migrations not yet applied (read-only)."""
+    return [m.name for m in migrations.pending(db)]

@@ -1,0 +1,30 @@
+"""Shared fixtures: a real SQLite file per test, migrated and seeded."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import settings
+
+from animaltrack.seeding import seed
+from store import connect
+from store.migrations import migrate
+
+settings.register_profile(
+    "ci", deadline=None, derandomize=True, max_examples=60, print_blob=True
+)
+settings.load_profile("ci")
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "animaltrack.db"
+
+
+@pytest.fixture
+def seeded_db(db_path):
+    """A fresh database file, migrated and seeded, as a `sqlite_utils.Database`."""
+    db = connect(db_path)
+    migrate(db)
+    seed(db)
+    yield db
+    db.close()
