@@ -10,8 +10,7 @@ from __future__ import annotations
 from animaltrack.events import types as t
 from animaltrack.events.payloads import LocationCreatedPayload
 from animaltrack.events.store import EventStore
-from animaltrack.projections.locations import LocationProjection
-from animaltrack.services import history
+from animaltrack.projections import default_registry
 from store import transaction
 from store.seeding import load_seed, seed_reference
 
@@ -27,18 +26,15 @@ def seed(db) -> dict[str, int]:
         for e in store.list_events(types=[t.LOCATION_CREATED], include_tombstoned=True)
     }
     added_locations = 0
+    registry = default_registry(db)
     with transaction(db):
         for row in load_seed("locations"):
             if row["id"] in known:
                 continue
             payload = LocationCreatedPayload(location_id=row["id"], name=row["name"])
-            store.append_event(
+            event = store.append_event(
                 t.LOCATION_CREATED, 0, SYSTEM_ACTOR, {"location_id": row["id"]}, payload
             )
+            registry.apply(event)
             added_locations += 1
-        if added_locations:
-            LocationProjection(db).rebuild()
     return {"reference": added_reference, "locations": added_locations}
-
-
-__all__ = ["seed", "history"]

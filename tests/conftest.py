@@ -9,9 +9,7 @@ from animaltrack.seeding import seed
 from store import connect
 from store.migrations import migrate
 
-settings.register_profile(
-    "ci", deadline=None, derandomize=True, max_examples=60, print_blob=True
-)
+settings.register_profile("ci", deadline=None, derandomize=True, max_examples=60, print_blob=True)
 settings.load_profile("ci")
 
 

@@ -62,7 +62,10 @@ def migrate(settings: Settings) -> None:
 
     db = _open(settings)
     applied = apply(db)
-    click.echo(f"Applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else "; up to date"))
+    click.echo(
+        f"Applied {len(applied)} migration(s)"
+        + (f": {', '.join(applied)}" if applied else "; up to date")
+    )
 
 
 @main.command()
@@ -107,3 +110,96 @@ def serve(settings: Settings, host: str | None, port: int | None, dev: bool) -> 
             " built yet, so there is nothing to serve."
         ) from None
     run_server(settings, host=host, port=port, dev=dev)
+
+
+@main.group()
+def token() -> None:
+    """API tokens: create (shown once), list, revoke.
+
+    Example: animaltrack token create --user ines --name "barn tablet"
+    """
+
+
+@token.command("create")
+@click.option("--user", "username", required=True, help="The user the token acts as.")
+@click.option("--name", default="", help="A label to recognise the token by later.")
+@click.pass_obj
+@_fail_cleanly
+def token_create(settings: Settings, username: str, name: str) -> None:
+    """Create an API token for a user and print it (it is shown only this once).
+
+    Send it as `Authorization: Bearer <token>`.
+
+    Example: animaltrack token create --user ines --name "barn tablet"
+    """
+    from store.migrations import migrate as apply
+    from store.tokens import create_token
+
+    db = _open(settings)
+    apply(db)
+    created = create_token(db, username, name)
+    click.echo(created.token)
+    click.echo(
+        f"Created token {created.info.id} ({created.info.name!r}) for {username}; it is shown"
+        " only now, so store it safely.",
+        err=True,
+    )
+
+
+@token.command("list")
+@click.pass_obj
+@_fail_cleanly
+def token_list(settings: Settings) -> None:
+    """List API tokens (never their secrets), revoked ones included.
+
+    Example: animaltrack token list
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from animaltrack.timefmt import describe_ts
+    from store.migrations import migrate as apply
+    from store.tokens import list_tokens
+
+    db = _open(settings)
+    apply(db)
+    tokens = list_tokens(db)
+    table = Table("id", "user", "name", "created", "revoked", box=None)
+    for info in tokens:
+        revoked = describe_ts(info.revoked_at_utc) if info.revoked_at_utc is not None else "-"
+        table.add_row(info.id, info.username, info.name, describe_ts(info.created_at_utc), revoked)
+    if tokens:
+        Console(width=160).print(table)
+    active = sum(1 for info in tokens if info.revoked_at_utc is None)
+    click.echo(f"{len(tokens)} token(s), {active} active")
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@click.pass_obj
+@_fail_cleanly
+def token_revoke(settings: Settings, token_id: str) -> None:
+    """Revoke an API token by its id (from `token list`); it stops working at once.
+
+    Example: animaltrack token revoke 01JD8Z4W6C3M5N7P9Q1R2S3T4V
+    """
+    from animaltrack.timefmt import describe_ts
+    from store.tokens import revoke_token
+
+    info = revoke_token(_open(settings), token_id)
+    click.echo(
+        f"Token {info.id} of {info.username} revoked (since {describe_ts(info.revoked_at_utc)})"
+    )
+
+
+@main.command("export-schema")
+@click.option("--out", "out", default=None, help="File to write (default schema/schema.graphql).")
+def export_schema(out: str | None) -> None:
+    """Rewrite the GraphQL SDL file from the code (a test fails when they differ).
+
+    Example: animaltrack export-schema
+    """
+    from schema.schema import SDL_PATH, export_sdl
+
+    path = export_sdl(out or SDL_PATH)
+    click.echo(f"Wrote the GraphQL schema to {path}")

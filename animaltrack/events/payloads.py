@@ -40,7 +40,9 @@ def _distinct_ids(ids: list[str]) -> list[str]:
     return ids
 
 
-IdList = Annotated[list[Id], Field(min_length=1, max_length=MAX_COHORT), AfterValidator(_distinct_ids)]
+IdList = Annotated[
+    list[Id], Field(min_length=1, max_length=MAX_COHORT), AfterValidator(_distinct_ids)
+]
 
 
 def _positive_quantity(value: Decimal) -> Decimal:

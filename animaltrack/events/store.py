@@ -101,7 +101,12 @@ class EventStore:
             )
 
     def replace_event(
-        self, event: Event, *, ts_utc: int, payload: dict[str, Any], entity_refs: dict[str, Any],
+        self,
+        event: Event,
+        *,
+        ts_utc: int,
+        payload: dict[str, Any],
+        entity_refs: dict[str, Any],
         edited_by: str,
     ) -> Event:
         """Write a new version of `event`; the old one goes to `event_revisions` (SPEC §12)."""
@@ -241,7 +246,9 @@ class EventStore:
         ).fetchall()
         return [Event.from_row(r) for r in rows]
 
-    def events_for_animals(self, animal_ids: Iterable[str], *, exclude: str | None = None) -> list[Event]:
+    def events_for_animals(
+        self, animal_ids: Iterable[str], *, exclude: str | None = None
+    ) -> list[Event]:
         """Every live event naming one of the animals explicitly, in `(ts_utc, id)` order."""
         ids = self.db.execute(
             "SELECT DISTINCT event_id FROM event_refs WHERE kind = 'animal' AND explicit = 1"
@@ -296,7 +303,15 @@ class EventStore:
             " FROM event_revisions WHERE event_id = ? ORDER BY version",
             (event_id.upper(),),
         ).fetchall()
-        keys = ("version", "ts_utc", "actor", "entity_refs", "payload", "edited_at_utc", "edited_by")
+        keys = (
+            "version",
+            "ts_utc",
+            "actor",
+            "entity_refs",
+            "payload",
+            "edited_at_utc",
+            "edited_by",
+        )
         out = []
         for row in rows:
             item = dict(zip(keys, row, strict=True))

@@ -83,8 +83,13 @@ class AnimalRegistryProjection(Projection):
 
     def _on_AnimalCohortCreated(self, event, p, ts, animals) -> None:
         self._create(
-            animals, p["species"], p["location_id"], p.get("sex", "unknown"), p["life_stage"],
-            p.get("origin", "unknown"), ts,
+            animals,
+            p["species"],
+            p["location_id"],
+            p.get("sex", "unknown"),
+            p["life_stage"],
+            p.get("origin", "unknown"),
+            ts,
         )
 
     def _on_HatchRecorded(self, event, p, ts, animals) -> None:
@@ -143,11 +148,13 @@ class AnimalRegistryProjection(Projection):
     def _leave_living(self, animals, status) -> None:
         ids = json_list(animals)
         self.db.execute(
-            "UPDATE animal_registry SET status = ? WHERE animal_id IN (SELECT value FROM json_each(?))",
+            "UPDATE animal_registry SET status = ?"
+            " WHERE animal_id IN (SELECT value FROM json_each(?))",
             (status, ids),
         )
         self.db.execute(
-            "DELETE FROM live_animals_by_location WHERE animal_id IN (SELECT value FROM json_each(?))",
+            "DELETE FROM live_animals_by_location"
+            " WHERE animal_id IN (SELECT value FROM json_each(?))",
             (ids,),
         )
 

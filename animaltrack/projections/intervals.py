@@ -115,8 +115,11 @@ class IntervalProjection(Projection):
             if row[0] == location:
                 return
             self._end(
-                "animal_location_intervals", "animal_id = ? AND start_utc = ?", (animal, row[1]),
-                row[1], ts,
+                "animal_location_intervals",
+                "animal_id = ? AND start_utc = ?",
+                (animal, row[1]),
+                row[1],
+                ts,
             )
         self.db.execute(
             "INSERT INTO animal_location_intervals (animal_id, location_id, start_utc, end_utc)"
@@ -160,7 +163,8 @@ class IntervalProjection(Projection):
             (animal, ts),
         )
         self.db.execute(
-            "UPDATE animal_location_intervals SET end_utc = ? WHERE animal_id = ? AND end_utc IS NULL",
+            "UPDATE animal_location_intervals SET end_utc = ?"
+            " WHERE animal_id = ? AND end_utc IS NULL",
             (ts, animal),
         )
         attr_list = json_list(attrs)
@@ -288,4 +292,3 @@ def nickname_holders_from(db, nickname: str, ts: int, excluding: str) -> list[st
         (nickname, ts, excluding),
     ).fetchall()
     return [r[0] for r in rows]
-

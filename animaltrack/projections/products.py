@@ -45,7 +45,10 @@ class ProductsProjection(Projection):
         self.db.conn.executemany(
             "INSERT INTO product_ledger (event_id, entry, product_code, location_id, ts_utc,"
             " quantity, total_price_cents, unit_price_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(event.id, e, code, loc, event.ts_utc, q, tot, up) for e, code, loc, q, tot, up in rows],
+            [
+                (event.id, e, code, loc, event.ts_utc, q, tot, up)
+                for e, code, loc, q, tot, up in rows
+            ],
         )
 
     def unrecord(self, event: Event) -> None:

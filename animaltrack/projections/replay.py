@@ -35,3 +35,28 @@ def replay(
             if progress is not None and count % 1000 == 0:
                 progress(count)
     return count
+
+
+LOG_TABLES = ("events", "event_revisions", "event_tombstones", "event_refs")
+REFERENCE_TABLES = ("species", "products", "feed_types", "users", "api_tokens")
+
+
+def copy_log(source_path, target) -> None:
+    """Copy the reference data and the whole log from the database file at `source_path` into
+    the migrated, empty database `target` (nonces are not part of history and stay behind)."""
+    target.execute("ATTACH DATABASE ? AS source", (str(source_path),))
+    try:
+        with transaction(target):
+            for table in (*REFERENCE_TABLES, *LOG_TABLES):
+                target.execute(f"INSERT INTO main.{table} SELECT * FROM source.{table}")
+    finally:
+        target.execute("DETACH DATABASE source")
+
+
+def projection_rows(db, registry: ProjectionRegistry | None = None) -> dict[str, list[tuple]]:
+    """Every row of every projection table, in a stable order, for comparing two databases."""
+    registry = registry or default_registry(db)
+    return {
+        table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
+        for table in registry.tables()
+    }

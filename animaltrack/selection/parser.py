@@ -74,7 +74,6 @@ _ENUM_NOUNS: dict[str, str] = {
 _CASE_PRESERVED = frozenset({"location", "nickname"})
 
 
-
 _QUOTE = '"'
 _OR = "|"
 _NOT = "-"

@@ -104,30 +104,48 @@ class AnimalService(Service):
         )
 
     def update_attributes(
-        self, payload: AnimalAttributesUpdatedPayload, ts_utc: int, actor: str, *,
-        selection: SelectionContext | None = None, nonce=None,
+        self,
+        payload: AnimalAttributesUpdatedPayload,
+        ts_utc: int,
+        actor: str,
+        *,
+        selection: SelectionContext | None = None,
+        nonce=None,
     ) -> Event:
         return self._selection_command(
             t.ANIMAL_ATTRIBUTES_UPDATED, payload, ts_utc, actor, selection, nonce
         )
 
     def add_tag(
-        self, payload: AnimalTaggedPayload, ts_utc: int, actor: str, *,
-        selection: SelectionContext | None = None, nonce=None,
+        self,
+        payload: AnimalTaggedPayload,
+        ts_utc: int,
+        actor: str,
+        *,
+        selection: SelectionContext | None = None,
+        nonce=None,
     ) -> Event:
         return self._selection_command(t.ANIMAL_TAGGED, payload, ts_utc, actor, selection, nonce)
 
     def end_tag(
-        self, payload: AnimalTagEndedPayload, ts_utc: int, actor: str, *,
-        selection: SelectionContext | None = None, nonce=None,
+        self,
+        payload: AnimalTagEndedPayload,
+        ts_utc: int,
+        actor: str,
+        *,
+        selection: SelectionContext | None = None,
+        nonce=None,
     ) -> Event:
-        return self._selection_command(
-            t.ANIMAL_TAG_ENDED, payload, ts_utc, actor, selection, nonce
-        )
+        return self._selection_command(t.ANIMAL_TAG_ENDED, payload, ts_utc, actor, selection, nonce)
 
     def record_outcome(
-        self, payload: AnimalOutcomePayload, ts_utc: int, actor: str, *,
-        selection: SelectionContext | None = None, nonce=None,
+        self,
+        payload: AnimalOutcomePayload,
+        ts_utc: int,
+        actor: str,
+        *,
+        selection: SelectionContext | None = None,
+        nonce=None,
     ) -> Event:
         return self._selection_command(t.ANIMAL_OUTCOME, payload, ts_utc, actor, selection, nonce)
 

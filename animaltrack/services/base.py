@@ -69,7 +69,9 @@ class Service:
             event = self.store.append_event(event_type, ts, actor, entity_refs, final_payload)
             history.reconcile(self.db, self.store, self.registry, added=[event], appended=True)
             if nonce is not None:
-                nonces.remember(self.db, actor, nonce, digest, "event", event.id, self.store.clock())
+                nonces.remember(
+                    self.db, actor, nonce, digest, "event", event.id, self.store.clock()
+                )
         self.bus.publish(event)
         return event
 

@@ -17,9 +17,7 @@ class FeedService(Service):
             feed_type = require_feed_type(self.db, payload.feed_type_code)
             final = payload
             if payload.bag_size_kg is None:
-                final = payload.model_copy(
-                    update={"bag_size_kg": feed_type["default_bag_size_kg"]}
-                )
+                final = payload.model_copy(update={"bag_size_kg": feed_type["default_bag_size_kg"]})
             return final, {"feed_type_code": payload.feed_type_code}
 
         return self._command(t.FEED_PURCHASED, payload, ts_utc, actor, build, nonce=nonce)

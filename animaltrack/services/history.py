@@ -48,6 +48,10 @@ def reconcile(
     changed = removed + added
     start = min(e.order_key for e in changed)
     affected = _affected_events(store, changed, start)
+    if not appended:  # a new version must pass its own rules at its new place
+        known = {e.id for e in affected}
+        extra = [e for e in added if e.id not in known]
+        affected = sorted([*affected, *extra], key=lambda e: e.order_key)
     added_ids = {e.id for e in added}
     animals = {a for e in changed for a in e.explicit_animal_ids()}
 
@@ -58,7 +62,9 @@ def reconcile(
 
     if any(e.type in t.LOCATION_EVENT_TYPES for e in changed):
         _recheck_locations(db, store, added_ids)
-    _refold_and_recheck(db, store, registry, animals, affected, skip=added_ids if appended else ())
+    _refold_and_recheck(
+        db, store, registry, animals, affected, skip=added_ids if appended else (), own=added_ids
+    )
 
 
 def _affected_events(store: EventStore, changed: list[Event], start) -> list[Event]:
@@ -92,6 +98,7 @@ def _refold_and_recheck(
     animals: set[str],
     affected: list[Event],
     skip: Iterable[str],
+    own: set[str],
 ) -> None:
     skip = set(skip)
     involved = set(animals)
@@ -105,13 +112,18 @@ def _refold_and_recheck(
     registry.forget(only)
     for event in sorted(history.values(), key=lambda e: e.order_key):
         if event.id in affected_ids and event.id not in skip:
-            _recheck(db, event)
+            _recheck(db, event, own=event.id in own)
         registry.fold(event, only)
 
 
-def _recheck(db, event: Event) -> None:
+def _recheck(db, event: Event, *, own: bool) -> None:
+    """Check one event at its place; a failure of a later event is a `HistoryConflict`, a
+    failure of the edited event itself keeps its own error (a half egg is a ValidationError)."""
     if event.type in t.LOCATION_EVENT_TYPES:
         return  # checked as a whole by _recheck_locations
+    if own:
+        rules.check_event(db, event)
+        return
     try:
         rules.check_event(db, event)
     except AnimalTrackError as error:

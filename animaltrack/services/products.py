@@ -13,13 +13,22 @@ from animaltrack.selection.validation import SelectionContext
 from animaltrack.services.base import Service
 
 
-def check_unit(product: dict, quantity, field: str = "quantity") -> None:
-    """A product counted in pieces takes whole numbers only."""
-    if product["unit"] == "piece" and quantity != quantity.to_integral_value():
+def derive_producers(db, product: dict, location_id: str, ts: int) -> list[str]:
+    """The live animals of the product's species at the location at ts.
+
+    Stored in the event's `entity_refs.animal_ids` as a record of who was there; a collection
+    with no producer is refused.
+    """
+    live = intervals.live_ids_at_location(db, location_id, ts)
+    rows = registry_rows(db, live)
+    producers = [a for a in live if rows[a]["species"] == product["species_code"]]
+    if not producers:
         raise ValidationError(
-            f"'{product['name']}' is counted in whole pieces; {quantity} is not a whole number.",
-            field=field,
+            f"No {product['species_code']} lived at that location at that time, so no"
+            f" '{product['name']}' can have been collected there.",
+            field="location_id",
         )
+    return producers
 
 
 class ProductService(Service):
@@ -34,7 +43,6 @@ class ProductService(Service):
     ) -> Event:
         def build(ts):
             product = require_product(self.db, payload.product_code)
-            check_unit(product, payload.quantity)
             refs: dict = {"location_id": payload.location_id}
             final = payload
             if payload.resolved_ids is not None or selection is not None:
@@ -47,32 +55,17 @@ class ProductService(Service):
                 )
                 refs["animal_ids"] = ids
             elif product["species_code"]:
-                refs["animal_ids"] = self._producers(product, payload.location_id, ts)
+                refs["animal_ids"] = derive_producers(self.db, product, payload.location_id, ts)
             return final, refs
 
         return self._command(
             t.PRODUCT_COLLECTED, payload, ts_utc, actor, build, nonce=nonce, selection=selection
         )
 
-    def _producers(self, product: dict, location_id: str, ts: int) -> list[str]:
-        """The live animals of the product's species at the location at ts (a record)."""
-        live = intervals.live_ids_at_location(self.db, location_id, ts)
-        rows = registry_rows(self.db, live)
-        producers = [a for a in live if rows[a]["species"] == product["species_code"]]
-        if not producers:
-            raise ValidationError(
-                f"No {product['species_code']} lived at that location at that time, so no"
-                f" '{product['name']}' can have been collected there.",
-                field="location_id",
-            )
-        return producers
-
     def sell_product(
         self, payload: ProductSoldPayload, ts_utc: int, actor: str, *, nonce=None
     ) -> Event:
         def build(ts):
-            product = require_product(self.db, payload.product_code)
-            check_unit(product, payload.quantity)
             return payload, {"product_code": payload.product_code}
 
         return self._command(t.PRODUCT_SOLD, payload, ts_utc, actor, build, nonce=nonce)

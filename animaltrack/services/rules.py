@@ -14,8 +14,9 @@ not re-checked on those (SPEC §6.3).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 
-from animaltrack.errors import NotFoundError, ValidationError
+from animaltrack.errors import AnimalTrackError, HistoryConflict, NotFoundError, ValidationError
 from animaltrack.events import types as t
 from animaltrack.events.enums import AnimalStatus
 from animaltrack.events.model import Event
@@ -68,8 +69,7 @@ def single_location(states: dict[str, intervals.AnimalState]) -> str:
     locations = {s.location_id for s in states.values()}
     if len(locations) != 1:
         raise ValidationError(
-            "These animals are in different locations; move the animals of one location at a"
-            " time.",
+            "These animals are in different locations; move the animals of one location at a time.",
             field="resolved_ids",
         )
     return locations.pop()
@@ -161,9 +161,19 @@ def _status_corrected(db, e: Event) -> None:
             require_active(db, state.location_id, e.ts_utc, field="animal_ids")
 
 
+def _whole_pieces(product: dict, quantity) -> None:
+    """A product counted in pieces takes whole numbers only."""
+    if product["unit"] == "piece" and Decimal(str(quantity)) % 1 != 0:
+        raise ValidationError(
+            f"'{product['name']}' is counted in whole pieces; {quantity} is not a whole number.",
+            field="quantity",
+        )
+
+
 def _collected(db, e: Event) -> None:
     p = e.payload
     product = require_product(db, p["product_code"])
+    _whole_pieces(product, p["quantity"])
     if not product["collectable"]:
         raise ValidationError(f"'{product['name']}' cannot be collected.", field="product_code")
     require_active(db, p["location_id"], e.ts_utc)
@@ -173,6 +183,7 @@ def _collected(db, e: Event) -> None:
 
 def _sold(db, e: Event) -> None:
     product = require_product(db, e.payload["product_code"])
+    _whole_pieces(product, e.payload["quantity"])
     if not product["sellable"]:
         raise ValidationError(f"'{product['name']}' cannot be sold.", field="product_code")
 
@@ -194,10 +205,27 @@ def _feed_given(db, e: Event) -> None:
 
 
 def _location(db, e: Event) -> None:
-    """Location events are checked by folding every location event with this one in place."""
+    """Location events are checked by folding every location event with this one in place.
+
+    Names are unique across locations, so a backdated create or rename can clash with a later
+    rename of another location: that later event is then the conflict.
+    """
     events = [x for x in location_events(db) if x.id != e.id]
     events = sorted([*events, e], key=lambda x: x.order_key)
-    check_location_history(db, events, only={e.id})
+
+    def check(event: Event, records: dict[str, LocationRecord]) -> None:
+        try:
+            check_location_event(db, event, records)
+        except AnimalTrackError as error:
+            if event.id == e.id:
+                raise
+            raise HistoryConflict(
+                f"This would make a later record invalid ({event.type} {event.id}):"
+                f" {error.message}",
+                [event.id],
+            ) from error
+
+    fold_locations(events, check)
 
 
 CHECKS: dict[str, Callable[[object, Event], None]] = {
@@ -227,16 +255,6 @@ def check_event(db, event: Event) -> None:
 
 
 # -- locations ---------------------------------------------------------------------------------
-
-
-def check_location_history(db, events: list[Event], only: set[str] | None = None) -> None:
-    """Fold location events in order, refusing the first (in `only`, if given) that breaks a rule."""
-
-    def check(event: Event, records: dict[str, LocationRecord]) -> None:
-        if only is None or event.id in only:
-            check_location_event(db, event, records)
-
-    fold_locations(events, check)
 
 
 def check_location_event(db, e: Event, records: dict[str, LocationRecord]) -> None:

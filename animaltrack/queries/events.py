@@ -1,0 +1,170 @@
+"""Event lists for the API: filtered pages of the log, a location's log, an animal's timeline.
+
+Every list is newest first, in `(ts_utc, id)` order descending, and pages by keyset: `after` is
+the `(ts_utc, id)` of the last event of the previous page. A page costs two queries (the count
+and the page); revisions and tombstones are read for many events at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from animaltrack.events.model import EVENT_COLUMNS, Event
+from animaltrack.events.store import json_list
+
+_LIVE = "e.id NOT IN (SELECT target_event_id FROM event_tombstones)"
+_COLUMNS = ", ".join(f"e.{c.strip()}" for c in EVENT_COLUMNS.split(","))
+
+
+@dataclass(frozen=True)
+class EventPage:
+    events: list[Event]
+    total_count: int
+    has_next_page: bool
+
+
+@dataclass
+class _Where:
+    clauses: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+
+    def add(self, clause: str, *params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.extend(params)
+
+    def sql(self) -> str:
+        return " AND ".join(self.clauses) if self.clauses else "1"
+
+
+def _page(db, where: _Where, first: int, after: tuple[int, str] | None) -> EventPage:
+    count_sql = f"SELECT COUNT(*) FROM events e WHERE {where.sql()}"
+    (total,) = db.execute(count_sql, where.params).fetchone()
+    sql, params = where.sql(), list(where.params)
+    if after is not None:
+        sql += " AND (e.ts_utc < ? OR (e.ts_utc = ? AND e.id < ?))"
+        params += [after[0], after[0], after[1]]
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM events e WHERE {sql} ORDER BY e.ts_utc DESC, e.id DESC LIMIT ?",
+        [*params, first + 1],
+    ).fetchall()
+    events = [Event.from_row(row) for row in rows[:first]]
+    return EventPage(events=events, total_count=total, has_next_page=len(rows) > first)
+
+
+def events_page(
+    db,
+    *,
+    first: int,
+    after: tuple[int, str] | None = None,
+    types: Iterable[str] | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    location_id: str | None = None,
+    animal_id: str | None = None,
+    include_deleted: bool = False,
+) -> EventPage:
+    """A page of the log. `since`/`until` bound `ts_utc` inclusively. Deleted events are left
+    out unless `include_deleted`; the location and animal filters use the live indexes, so
+    they never match a deleted event."""
+    where = _Where()
+    if types is not None:
+        where.add("e.type IN (SELECT value FROM json_each(?))", json_list(types))
+    if since is not None:
+        where.add("e.ts_utc >= ?", since)
+    if until is not None:
+        where.add("e.ts_utc <= ?", until)
+    if location_id is not None:
+        where.add(
+            "e.id IN (SELECT event_id FROM event_refs WHERE kind = 'location' AND ref_id = ?)",
+            location_id,
+        )
+    if animal_id is not None:
+        where.add("e.id IN (SELECT event_id FROM event_animals WHERE animal_id = ?)", animal_id)
+    if not include_deleted:
+        where.add(_LIVE)
+    return _page(db, where, first, after)
+
+
+def location_log_page(
+    db, location_id: str, *, first: int, after: tuple[int, str] | None = None
+) -> EventPage:
+    """A location's latest events (the 500 `event_log_by_location` keeps, SPEC §6.1)."""
+    where = _Where()
+    where.add(
+        "e.id IN (SELECT event_id FROM event_log_by_location WHERE location_id = ?)", location_id
+    )
+    return _page(db, where, first, after)
+
+
+def animal_timeline_page(
+    db, animal_id: str, *, first: int, after: tuple[int, str] | None = None
+) -> EventPage:
+    """The events of an animal and of the animals merged into it (SPEC §10.2)."""
+    where = _Where()
+    where.add(
+        "e.id IN (SELECT event_id FROM event_animals WHERE animal_id = ? OR animal_id IN"
+        " (SELECT alias_id FROM animal_aliases WHERE survivor_id = ?))",
+        animal_id,
+        animal_id,
+    )
+    return _page(db, where, first, after)
+
+
+def events_by_ids(db, event_ids: Iterable[str]) -> dict[str, Event]:
+    """The latest version of each event, deleted or not (unknown ids are absent)."""
+    rows = db.execute(
+        f"SELECT {EVENT_COLUMNS} FROM events WHERE id IN (SELECT value FROM json_each(?))",
+        (json_list(event_ids),),
+    ).fetchall()
+    return {row[0]: Event.from_row(row) for row in rows}
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    id: str
+    ts_utc: int
+    actor: str
+    target_event_id: str
+    reason: str | None
+
+
+def tombstones_for(db, event_ids: Iterable[str]) -> dict[str, Tombstone]:
+    """The tombstone of each deleted event among these, keyed by the deleted event's id."""
+    rows = db.execute(
+        "SELECT id, ts_utc, actor, target_event_id, reason FROM event_tombstones"
+        " WHERE target_event_id IN (SELECT value FROM json_each(?))",
+        (json_list(event_ids),),
+    ).fetchall()
+    return {row[3]: Tombstone(*row) for row in rows}
+
+
+@dataclass(frozen=True)
+class Revision:
+    event_id: str
+    version: int
+    ts_utc: int
+    actor: str
+    entity_refs: dict[str, Any]
+    payload: dict[str, Any]
+    edited_at_utc: int
+    edited_by: str
+
+
+def revisions_for(db, event_ids: Iterable[str]) -> dict[str, list[Revision]]:
+    """The prior versions of each edited event, oldest first."""
+    rows = db.execute(
+        "SELECT event_id, version, ts_utc, actor, entity_refs, payload, edited_at_utc, edited_by"
+        " FROM event_revisions WHERE event_id IN (SELECT value FROM json_each(?))"
+        " ORDER BY event_id, version",
+        (json_list(event_ids),),
+    ).fetchall()
+    found: dict[str, list[Revision]] = {}
+    for row in rows:
+        revision = Revision(
+            row[0], row[1], row[2], row[3], json.loads(row[4]), json.loads(row[5]), row[6], row[7]
+        )
+        found.setdefault(row[0], []).append(revision)
+    return found

@@ -1,0 +1,1 @@
+"""GraphQL resolvers, per-request context and the Starlette application (SPEC §13)."""

@@ -1,0 +1,161 @@
+"""The Starlette application factory and `serve` (SPEC §13).
+
+`create_app` only composes: routes (`/graphql` for POST, the explorer page and the WebSocket;
+`/healthz`; `/static` for the explorer's assets), the middleware stack and the one error handler.
+The database is opened once per app: Strawberry runs sync resolvers on the event-loop thread, so
+one `sqlite_utils.Database` serves every request in turn, and SQLite's own locking (WAL,
+`busy_timeout`) handles other processes such as `animaltrack backup`.
+
+Middleware, outermost first: request log (so it sees every status, 401 and 413 included), body
+limit (before any database lookup), authentication. Starlette's `ServerErrorMiddleware` wraps
+them all and answers 500 for anything unexpected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+from collections.abc import AsyncIterator
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from strawberry.schema import BaseSchema
+
+from resolvers.auth import DEV_USERNAME, Authenticator
+from resolvers.explorer import STATIC_DIR, explorer_html
+from resolvers.http_errors import DatabaseBusy, database_busy_handler
+from resolvers.limits import protection_extensions
+from resolvers.middleware.auth import AuthMiddleware
+from resolvers.middleware.body_limit import MAX_BODY_BYTES, BodyLimitMiddleware
+from resolvers.middleware.logging import RequestLogMiddleware, configure_request_log
+from resolvers.view import AnimalTrackGraphQL
+from store import connect
+from store.tokens import ensure_user
+from tools.settings import Settings
+
+
+def default_schema() -> BaseSchema:
+    """The AnimalTrack schema with the query limits of SPEC §13, built per request."""
+    from schema.schema import build_schema
+
+    return build_schema(extensions=protection_extensions())
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """Liveness and database reachability: reading the schema table touches the file."""
+    try:
+        request.app.state.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except Exception as error:  # any failure means "not healthy", and says why
+        return JSONResponse({"status": "unavailable", "error": str(error)}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(
+    settings: Settings, *, dev: bool = False, schema: BaseSchema | None = None
+) -> Starlette:
+    """Build the app on the (already migrated) database at `settings.db_path`.
+
+    With `dev`, the admin user `dev` is created if missing and local requests without
+    credentials act as it; `app.state.dev_user_created` tells whether it was created now.
+    """
+    db = connect(settings.db_path)
+    dev_user_created = ensure_user(db, DEV_USERNAME, "admin") if dev else False
+    authenticator = Authenticator(
+        db, trusted_proxies=settings.trusted_proxies, auth_header=settings.auth_header, dev=dev
+    )
+    graphql = AnimalTrackGraphQL(
+        schema if schema is not None else default_schema(),
+        db=db,
+        settings=settings,
+        authenticator=authenticator,
+        explorer_html=explorer_html(dev=dev),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            db.close()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz, methods=["GET"]),
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        middleware=[
+            Middleware(RequestLogMiddleware, log_format=settings.log_format),
+            Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES),
+            Middleware(AuthMiddleware, authenticator=authenticator),
+        ],
+        exception_handlers={DatabaseBusy: database_busy_handler},
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    app.state.settings = settings
+    app.state.dev = dev
+    app.state.dev_user_created = dev_user_created
+    return app
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def uvicorn_config(app: Starlette, host: str, port: int, **overrides) -> uvicorn.Config:
+    """The server options AnimalTrack relies on, shared by `serve` and the tests.
+
+    `proxy_headers=False`: the peer address must be the real TCP peer, because the trusted-proxy
+    rule and `--dev` decide on it (uvicorn would otherwise take it from X-Forwarded-For).
+    `access_log=False`: the request-log middleware writes one line per request instead.
+    `ws_max_size`: the body limit, for WebSocket messages.
+    """
+    options = dict(
+        host=host,
+        port=port,
+        proxy_headers=False,
+        access_log=False,
+        server_header=False,
+        ws_max_size=MAX_BODY_BYTES,
+        lifespan="on",
+    )
+    options.update(overrides)
+    return uvicorn.Config(app, **options)
+
+
+def serve(
+    settings: Settings, host: str | None = None, port: int | None = None, dev: bool = False
+) -> None:
+    """Run the API under uvicorn until interrupted. `--dev` binds to 127.0.0.1 only."""
+    if dev:
+        if host is not None and not _is_loopback(host):
+            raise ValueError(f"--dev binds to 127.0.0.1 only; drop --host {host} or --dev")
+        host = "127.0.0.1"
+    host = host or settings.host
+    port = port if port is not None else settings.port
+    configure_request_log()
+    app = create_app(settings, dev=dev)
+    print(
+        f"AnimalTrack: serving http://{host}:{port}/graphql (database {settings.db_path})",
+        flush=True,
+    )
+    if dev:
+        created = "created it" if app.state.dev_user_created else "it already existed"
+        print(
+            f"Development mode: requests from this machine without a token act as the admin"
+            f" user '{DEV_USERNAME}' ({created}).",
+            flush=True,
+        )
+    uvicorn.Server(uvicorn_config(app, host, port)).run()

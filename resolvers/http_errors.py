@@ -1,0 +1,78 @@
+"""The HTTP-level refusals (401, 413, 503), built in one place and shaped like GraphQL errors.
+
+Clients already read `{"errors": [{"message", "extensions": {"code"}}]}` from GraphQL answers,
+so the refusals that happen before (or instead of) executing an operation use the same shape,
+with a machine-readable `code`. Everything else — user mistakes in a mutation, bad arguments —
+is a GraphQL answer with HTTP 200 (SPEC §13), not one of these.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+RETRY_AFTER_SECONDS = 1
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
+
+
+class DatabaseBusy(Exception):
+    """SQLite stayed locked past its busy timeout; the client should retry shortly."""
+
+
+def is_busy(error: BaseException) -> bool:
+    """True for SQLite's SQLITE_BUSY / SQLITE_LOCKED ("database is locked") errors."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+def error_response(
+    status_code: int, message: str, code: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def unauthenticated(message: str) -> JSONResponse:
+    return error_response(401, message, "UNAUTHENTICATED", {"WWW-Authenticate": "Bearer"})
+
+
+def payload_too_large(limit_bytes: int) -> JSONResponse:
+    return error_response(
+        413,
+        f"Request body is larger than the limit of {limit_bytes} bytes",
+        "PAYLOAD_TOO_LARGE",
+        {"Connection": "close"},
+    )
+
+
+def database_busy() -> JSONResponse:
+    return error_response(
+        503,
+        "The database is busy; retry in a moment",
+        "DATABASE_BUSY",
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+async def database_busy_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette exception handler for `DatabaseBusy` (registered by the app factory)."""
+    return database_busy()
+
+
+async def deny_websocket(scope: Scope, receive: Receive, send: Send, message: str) -> None:
+    """Refuse a WebSocket handshake with a 401 body where the server supports it (else 403)."""
+    websocket = WebSocket(scope, receive, send)
+    if "websocket.http.response" in scope.get("extensions", {}):
+        await websocket.send_denial_response(unauthenticated(message))
+    else:
+        await websocket.close(code=1008, reason=message[:120])

@@ -1,0 +1,170 @@
+"""Root queries (SPEC §13). Thin: arguments → domain readers / loaders → schema types.
+
+A single-item lookup of an unknown or malformed id is null. A bad argument (a filter that does
+not parse, a negative window, `first` above the cap) raises a domain error, which
+`schema/errors.py` turns into a GraphQL error with `extensions.code`.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from animaltrack.errors import ValidationError
+from animaltrack.events.ids import normalize_ulid
+from animaltrack.projections.locations import list_locations
+from animaltrack.queries.events import events_page
+from animaltrack.reference import list_rows
+from animaltrack.selection import compute_roster_hash, parse_filter, resolve_filter
+from animaltrack.services.readmodels import feed_inventory
+from resolvers.context import Info
+from schema import arguments
+from schema.enums import EventType
+from schema.paging import decode_event_cursor, page_request
+from schema.scalars import DateTime
+from schema.types.animals import Animal, AnimalConnection, Selection
+from schema.types.events import Event, EventConnection
+from schema.types.locations import Location
+from schema.types.reference import FeedType, Product, Species, User
+from schema.types.stats import EggStats, FeedStock
+
+ID = strawberry.ID
+
+
+def _hashed_location(from_location_id: str | None, location_id: str | None) -> str | None:
+    """The location a selection hashes (SPEC §9.2): a move's source, or a collection's place."""
+    source = normalize_ulid(from_location_id, "from_location_id") if from_location_id else None
+    place = normalize_ulid(location_id, "location_id") if location_id else None
+    if source and place and source != place:
+        raise ValidationError(
+            "Give fromLocationId for a move or locationId for a collection, not both.",
+            field="location_id",
+        )
+    return source or place
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The user this request is authenticated as.")
+    def me(self, info: Info) -> User | None:
+        user = info.context.user
+        return User.from_user(user) if user is not None else None
+
+    @strawberry.field
+    def species(self, info: Info) -> list[Species]:
+        return [Species.from_row(row) for row in list_rows(info.context.db, "species")]
+
+    @strawberry.field
+    def products(self, info: Info) -> list[Product]:
+        return [Product.from_row(row) for row in list_rows(info.context.db, "products")]
+
+    @strawberry.field
+    def feed_types(self, info: Info) -> list[FeedType]:
+        return [FeedType.from_row(row) for row in list_rows(info.context.db, "feed_types")]
+
+    @strawberry.field(description="Every location, archived ones included, by name.")
+    def locations(self, info: Info) -> list[Location]:
+        return [Location.from_record(r) for r in list_locations(info.context.db)]
+
+    @strawberry.field
+    def location(self, info: Info, id: ID) -> Location | None:
+        record = info.context.loaders.location.load(arguments.lookup_id(id))
+        return Location.from_record(record) if record else None
+
+    @strawberry.field(
+        description="The animals a filter selects at `at` (default now), by id (SPEC §8)."
+    )
+    def animals(
+        self,
+        info: Info,
+        filter: str = "",
+        at: DateTime | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> AnimalConnection:
+        ts = arguments.instant(info, at)
+        request = page_request(first, after)
+        result = resolve_filter(info.context.db, parse_filter(filter), ts)
+        return AnimalConnection.build(info, result.animal_ids, ts, request)
+
+    @strawberry.field(description="One animal: its latest state, or its state at `at`.")
+    def animal(self, info: Info, id: ID, at: DateTime | None = None) -> Animal | None:
+        animal_id, loaders = arguments.lookup_id(id), info.context.loaders
+        if at is None:
+            snapshot = loaders.animal.load(animal_id)
+        else:
+            snapshot = loaders.animal_at.load((animal_id, at) if animal_id else None)
+        return Animal.from_snapshot(snapshot) if snapshot else None
+
+    @strawberry.field(
+        description="Resolve a filter the way a selection mutation will check it (SPEC §9.2):"
+        " hashed with `fromLocationId` (a move) or `locationId` (a collection), else none."
+    )
+    def selection(
+        self,
+        info: Info,
+        filter: str,
+        at: DateTime | None = None,
+        from_location_id: ID | None = None,
+        location_id: ID | None = None,
+    ) -> Selection:
+        ts = arguments.instant(info, at)
+        hashed = _hashed_location(from_location_id, location_id)
+        ast = parse_filter(filter)
+        result = resolve_filter(info.context.db, ast, ts)
+        return Selection(
+            filter=filter,
+            animal_ids=result.animal_ids,
+            count=len(result.animal_ids),
+            roster_hash=compute_roster_hash(result.animal_ids, hashed),
+            at=ts,
+        )
+
+    @strawberry.field(description="Events, newest first; `since`/`until` are inclusive.")
+    def events(
+        self,
+        info: Info,
+        types: list[EventType] | None = None,
+        since: DateTime | None = None,
+        until: DateTime | None = None,
+        location_id: ID | None = None,
+        animal_id: ID | None = None,
+        include_deleted: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> EventConnection:
+        request = page_request(first, after)
+        page = events_page(
+            info.context.db,
+            first=request.first,
+            after=decode_event_cursor(request.after),
+            types=[t.value for t in types] if types is not None else None,
+            since=since,
+            until=until,
+            location_id=arguments.filter_id(location_id, "location_id"),
+            animal_id=arguments.filter_id(animal_id, "animal_id"),
+            include_deleted=include_deleted,
+        )
+        return EventConnection.from_page(info, page, request)
+
+    @strawberry.field(description="One event at its latest version, deleted or not.")
+    def event(self, info: Info, id: ID) -> Event | None:
+        event = info.context.loaders.event.load(arguments.lookup_id(id))
+        return Event.from_event(event) if event else None
+
+    @strawberry.field(description="Egg and feed statistics of a location (SPEC §10.1).")
+    def egg_stats(
+        self,
+        info: Info,
+        location_id: ID,
+        at: DateTime | None = None,
+        window_days: int = arguments.DEFAULT_WINDOW_DAYS,
+    ) -> EggStats | None:
+        arguments.window_days(window_days)
+        record = info.context.loaders.location.load(arguments.lookup_id(location_id))
+        if record is None:
+            return None
+        return EggStats.compute(info, record.id, arguments.instant(info, at), window_days)
+
+    @strawberry.field(description="Stock of every feed type (SPEC §10.2).")
+    def feed_inventory(self, info: Info) -> list[FeedStock]:
+        return [FeedStock.from_record(r) for r in feed_inventory(info.context.db)]

@@ -1,0 +1,65 @@
+"""Subscriptions (SPEC §13): `eventAppended`, fed by the in-process event bus after COMMIT.
+
+`default_bus.publish` is called synchronously by the service once its transaction has committed
+(on the event-loop thread when served). Each subscription bridges the bus to an `asyncio.Queue`
+with `call_soon_threadsafe`, which is correct from the loop thread and from any other thread
+(a tool or test writing from a worker), and unsubscribes when the client goes away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from animaltrack.events.model import Event as DomainEvent
+from animaltrack.services.bus import EventBus, default_bus
+from resolvers.context import Info
+from schema import arguments
+from schema.enums import EventType
+from schema.types.events import Event
+
+
+def _matches(event: DomainEvent, types: set[str] | None, location_id: str | None) -> bool:
+    if types is not None and event.type not in types:
+        return False
+    return location_id is None or location_id in event.location_ids()
+
+
+async def appended_events(
+    bus: EventBus, types: set[str] | None, location_id: str | None
+) -> AsyncGenerator[DomainEvent, None]:
+    """Events published on `bus` from now on that match the filters, until closed."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[DomainEvent] = asyncio.Queue()
+
+    def listener(event: DomainEvent) -> None:
+        if _matches(event, types, location_id):
+            loop.call_soon_threadsafe(queue.put_nowait, event)
+
+    unsubscribe = bus.subscribe(listener)
+    try:
+        while True:
+            yield await queue.get()
+    finally:
+        unsubscribe()
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Each event as it is recorded (after it commits), optionally only of some"
+        " types or at one location."
+    )
+    async def event_appended(
+        self,
+        info: Info,
+        types: list[EventType] | None = None,
+        location_id: strawberry.ID | None = None,
+    ) -> AsyncGenerator[Event, None]:
+        wanted = {t.value for t in types} if types is not None else None
+        location = arguments.filter_id(location_id, "location_id")
+        async for event in appended_events(default_bus, wanted, location):
+            info.context.loaders.clear()  # a long-lived subscription must not serve stale reads
+            yield Event.from_event(event)

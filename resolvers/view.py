@@ -1,0 +1,113 @@
+"""Strawberry's ASGI view, fitted to AnimalTrack: context, explorer page, busy database, WS auth.
+
+What it changes from `strawberry.asgi.GraphQL`, and why:
+
+- `get_context` hands the request, the app's one database handle, the authenticated user (put on
+  `scope["state"]` by the auth middleware) and the settings to `resolvers.context.build_context`.
+- `render_graphql_ide` serves our offline GraphiQL page instead of the CDN-loading stock one.
+- A query string on GET never executes an operation (`allow_queries_via_get=False`): GET is
+  the public explorer page, and operations go by POST, where authentication is enforced.
+- SQLite still locked after its busy timeout — raised by a resolver (it reaches us as a GraphQL
+  error) or while building the context — becomes `DatabaseBusy`, which the app answers with
+  503 and `Retry-After` (SPEC §13), instead of a 200 carrying an opaque error.
+- Only graphql-transport-ws is spoken. A WebSocket whose handshake carried no credentials must
+  send its token in the `connection_init` payload (`{"Authorization": "Bearer ..."}`, as
+  GraphiQL does with its Headers tab); without a valid one the socket is closed with 4401
+  before anything runs. The context is then rebuilt with the user.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+from typing import Any
+
+import sqlite_utils
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema import BaseSchema
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.types import ExecutionResult
+
+from resolvers.auth import AuthenticationFailed, Authenticator
+from resolvers.context import Context, build_context
+from resolvers.http_errors import DatabaseBusy, is_busy
+from tools.settings import Settings
+
+WS_UNAUTHORIZED = 4401
+CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)  # a socket that never says who it is goes
+
+
+class _AuthenticatingTransportWS(BaseGraphQLTransportWSHandler):
+    """graphql-transport-ws handler that settles who the client is at `connection_init`."""
+
+    async def handle_connection_init(self, message) -> None:
+        view: AnimalTrackGraphQL = self.view  # type: ignore[assignment]
+        ws: WebSocket = self.websocket.ws  # type: ignore[attr-defined]
+        state = ws.scope.setdefault("state", {})
+        if state.get("user") is None and not self.connection_init_received:
+            payload = message.get("payload") or {}
+            try:
+                if not isinstance(payload, dict):
+                    raise AuthenticationFailed("The connection_init payload must be an object")
+                state["user"] = view.authenticator.from_connection_params(payload)
+            except AuthenticationFailed as error:
+                await self.websocket.close(code=WS_UNAUTHORIZED, reason=error.message[:120])
+                return
+            self.context = await view.get_context(ws, ws)
+        await super().handle_connection_init(message)
+
+
+class AnimalTrackGraphQL(GraphQL):
+    graphql_transport_ws_handler_class = _AuthenticatingTransportWS
+
+    def __init__(
+        self,
+        schema: BaseSchema,
+        *,
+        db: sqlite_utils.Database,
+        settings: Settings,
+        authenticator: Authenticator,
+        explorer_html: str,
+    ) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
+        )
+        self.db = db
+        self.settings = settings
+        self.authenticator = authenticator
+        self.explorer_html = explorer_html
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except sqlite3.OperationalError as error:
+            if is_busy(error):
+                raise DatabaseBusy(str(error)) from error
+            raise
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        user = request.scope.get("state", {}).get("user")
+        return build_context(request, db=self.db, user=user, settings=self.settings)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(self.explorer_html)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        for error in result.errors or ():
+            if error.original_error is not None and is_busy(error.original_error):
+                raise DatabaseBusy(str(error.original_error)) from error.original_error
+        return await super().process_result(request, result)

@@ -1,0 +1,1 @@
+"""The GraphQL schema: types, inputs, enums, unions and the one error mapping (SPEC §13)."""

@@ -1,0 +1,216 @@
+"""The one mapping from domain errors (`animaltrack.errors`) to the API's errors (SPEC §13).
+
+Two halves, side by side so they can never disagree:
+
+* **Mutations**: each domain error class becomes a typed member of the mutation's result union
+  (`ValidationError`, `NotFound`, …), converted by Strawberry's exception handlers
+  (`EXCEPTION_HANDLERS`, given once to `strawberry.Schema(exception_handlers=...)`). Strawberry
+  converts only when the field's union holds the handler's error type; the last handler turns any
+  other domain refusal into a `ValidationError`, so a user mistake in a mutation is always a union
+  member (HTTP 200), never an `errors` entry. Resolvers do not catch.
+* **Queries**: a domain error raised while resolving a query argument (a filter that does not
+  parse, a negative window, `first` above the cap) stays a GraphQL error; `DomainErrorCodes`
+  adds `extensions.code` (and `field` or `position`) from the same table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.utils.str_converters import to_camel_case
+
+from animaltrack import errors as domain
+
+# -- GraphQL error types -------------------------------------------------------------------------
+
+
+@strawberry.interface(description="A refusal the user can act on; `message` says what to do.")
+class UserError:
+    message: str
+
+
+@strawberry.type(description="The input is wrong; `field` names the input at fault (camelCase).")
+class ValidationError(UserError):
+    field: str | None
+
+
+@strawberry.type(description="Something the command names does not exist.")
+class NotFound(UserError):
+    pass
+
+
+@strawberry.type(description="Your role does not allow this.")
+class Forbidden(UserError):
+    pass
+
+
+@strawberry.type(description="The time lies more than 5 minutes ahead of the server's clock.")
+class ClockSkew(UserError):
+    pass
+
+
+@strawberry.type(
+    description="The animals selected now differ from what the client saw (SPEC §9.3); resubmit"
+    " with `confirmed: true` to act on `currentAnimalIds`."
+)
+class SelectionMismatch(UserError):
+    added: list[strawberry.ID] = strawberry.field(
+        description="Ids the server selects that the client did not have."
+    )
+    removed: list[strawberry.ID] = strawberry.field(
+        description="Ids the client had that are no longer selected."
+    )
+    current_animal_ids: list[strawberry.ID]
+    current_roster_hash: str
+    current_count: int
+
+
+@strawberry.type(description="The selection filter does not parse.")
+class FilterSyntaxError(UserError):
+    position: int = strawberry.field(description="0-based offset of the problem in the filter.")
+
+
+@strawberry.type(description="The change would make a recorded event break its rules.")
+class HistoryConflict(UserError):
+    conflicting_event_ids: list[strawberry.ID]
+
+
+@strawberry.type(description="The event was edited since the version the edit was based on.")
+class VersionConflict(UserError):
+    current_version: int
+
+
+@strawberry.type(description="Later events depend on the one to delete.")
+class DependentEvents(UserError):
+    dependent_event_ids: list[strawberry.ID]
+
+
+def api_field(field: str | None) -> str | None:
+    """A domain field name as the client wrote it: `resolved_ids` → `resolvedIds`."""
+    if field is None:
+        return None
+    return ".".join(to_camel_case(part) for part in field.split("."))
+
+
+# -- the table: domain class → (GraphQL type, code, converter) ------------------------------------
+
+
+def _mismatch(error: domain.SelectionMismatchError) -> SelectionMismatch:
+    result = error.result
+    return SelectionMismatch(
+        message=error.message,
+        added=list(result.diff.added),
+        removed=list(result.diff.removed),
+        current_animal_ids=list(result.resolved_ids),
+        current_roster_hash=result.roster_hash,
+        current_count=len(result.resolved_ids),
+    )
+
+
+MAPPING: dict[type[domain.AnimalTrackError], tuple[type, str, Callable[[Any], Any]]] = {
+    domain.ValidationError: (
+        ValidationError,
+        "VALIDATION",
+        lambda e: ValidationError(message=e.message, field=api_field(e.field)),
+    ),
+    domain.ParseError: (
+        FilterSyntaxError,
+        "FILTER_SYNTAX",
+        lambda e: FilterSyntaxError(message=e.message, position=e.position),
+    ),
+    domain.NotFoundError: (NotFound, "NOT_FOUND", lambda e: NotFound(message=e.message)),
+    domain.ForbiddenError: (Forbidden, "FORBIDDEN", lambda e: Forbidden(message=e.message)),
+    domain.ClockSkewError: (ClockSkew, "CLOCK_SKEW", lambda e: ClockSkew(message=e.message)),
+    domain.SelectionMismatchError: (SelectionMismatch, "SELECTION_MISMATCH", _mismatch),
+    domain.HistoryConflict: (
+        HistoryConflict,
+        "HISTORY_CONFLICT",
+        lambda e: HistoryConflict(
+            message=e.message, conflicting_event_ids=list(e.conflicting_event_ids)
+        ),
+    ),
+    domain.VersionConflict: (
+        VersionConflict,
+        "VERSION_CONFLICT",
+        lambda e: VersionConflict(message=e.message, current_version=e.current_version),
+    ),
+    domain.DependentEvents: (
+        DependentEvents,
+        "DEPENDENT_EVENTS",
+        lambda e: DependentEvents(
+            message=e.message, dependent_event_ids=list(e.dependent_event_ids)
+        ),
+    ),
+}
+
+# The members every mutation union holds, and the extra ones by kind of mutation (SPEC §13).
+COMMON_ERRORS = (ValidationError, NotFound, Forbidden, ClockSkew)
+SELECTION_ERRORS = (SelectionMismatch, FilterSyntaxError)
+
+
+# -- mutations: Strawberry exception handlers ----------------------------------------------------
+
+
+class DomainErrorHandler(strawberry.ExceptionHandler):
+    """Converts one domain error class into its GraphQL error type (built from `MAPPING`)."""
+
+    def __init__(self, exception_type: type[domain.AnimalTrackError], error_type: type, convert):
+        self.exception_type = exception_type
+        self.error_type = error_type
+        self._convert = convert
+
+    def handle(self, exception, *, field, info):
+        return self._convert(exception)
+
+
+def _fallback(error: domain.AnimalTrackError) -> ValidationError:
+    return ValidationError(message=error.message, field=api_field(getattr(error, "field", None)))
+
+
+EXCEPTION_HANDLERS: tuple[DomainErrorHandler, ...] = (
+    *(
+        DomainErrorHandler(exception_type, error_type, convert)
+        for exception_type, (error_type, _code, convert) in MAPPING.items()
+    ),
+    # Last: a domain refusal whose own type the union lacks is still a union member.
+    DomainErrorHandler(domain.AnimalTrackError, ValidationError, _fallback),
+)
+
+
+# -- queries: extensions.code on GraphQL errors -----------------------------------------------
+
+
+def error_extensions(error: domain.AnimalTrackError) -> dict[str, Any]:
+    """`extensions` for a domain error surfacing as a GraphQL error."""
+    code = next(
+        (code for kind, (_type, code, _convert) in MAPPING.items() if isinstance(error, kind)),
+        "VALIDATION",
+    )
+    extensions: dict[str, Any] = {"code": code}
+    if isinstance(error, domain.ValidationError):
+        extensions["field"] = api_field(error.field)
+    if isinstance(error, domain.ParseError):
+        extensions["position"] = error.position
+    return extensions
+
+
+def is_domain_error(error: GraphQLError) -> bool:
+    return isinstance(error.original_error, domain.AnimalTrackError)
+
+
+class DomainErrorCodes(SchemaExtension):
+    """Adds `extensions.code` (and `field` / `position`) to GraphQL errors from domain errors."""
+
+    def on_execute(self):
+        yield
+        result = self.execution_context.result
+        for error in (result.errors or []) if result else []:
+            if is_domain_error(error):
+                error.extensions = {
+                    **(error.extensions or {}),
+                    **error_extensions(error.original_error),
+                }

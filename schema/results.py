@@ -1,0 +1,302 @@
+"""Mutation results (SPEC §13): one success type and one result union per mutation.
+
+Every success type implements `MutationSuccess` (`event`, `warnings`) and adds what the client
+needs next (the new animals' ids, the location, the tombstoned ids). Every union holds
+`ValidationError`, `NotFound`, `Forbidden` and `ClockSkew`; selection mutations add
+`SelectionMismatch` and `FilterSyntaxError`; mutations that can break history add
+`HistoryConflict`; `editEvent` adds `VersionConflict`; `deleteEvent` adds `DependentEvents`.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Iterable
+from typing import Annotated, Any
+
+import strawberry
+
+from animaltrack.events.model import Event as DomainEvent
+from schema.errors import (
+    COMMON_ERRORS,
+    SELECTION_ERRORS,
+    DependentEvents,
+    HistoryConflict,
+    VersionConflict,
+)
+from schema.types.animals import Animal
+from schema.types.events import Event
+from schema.types.locations import Location
+
+ID = strawberry.ID
+
+NEGATIVE_FEED_STOCK = "NEGATIVE_FEED_STOCK"
+
+
+@strawberry.type(name="Warning", description="The command succeeded, but look at this.")
+class MutationWarning:
+    code: str
+    message: str
+
+
+@strawberry.interface(description="What every successful mutation answers.")
+class MutationSuccess:
+    event: Event
+    warnings: list[MutationWarning]
+
+
+def _base(event: DomainEvent, warnings: Iterable[MutationWarning] = ()) -> dict[str, Any]:
+    return {"event": Event.from_event(event), "warnings": list(warnings)}
+
+
+def _location(info: strawberry.Info, location_id: str) -> Location | None:
+    record = info.context.loaders.location.load(location_id)
+    return Location.from_record(record) if record else None
+
+
+# -- animals -----------------------------------------------------------------------------------
+
+
+@strawberry.type
+class CohortCreated(MutationSuccess):
+    animal_ids: list[ID] = strawberry.field(description="The new animals, by id.")
+
+    @classmethod
+    def from_event(cls, event: DomainEvent) -> CohortCreated:
+        return cls(**_base(event), animal_ids=event.entity_refs["animal_ids"])
+
+
+@strawberry.type
+class AnimalsMoved(MutationSuccess):
+    animal_ids: list[ID] = strawberry.field(description="The animals actually moved.")
+    from_location_id: ID
+    to_location_id: ID
+
+    @classmethod
+    def from_event(cls, event: DomainEvent) -> AnimalsMoved:
+        p = event.payload
+        return cls(
+            **_base(event),
+            animal_ids=p["resolved_ids"],
+            from_location_id=p["from_location_id"],
+            to_location_id=p["to_location_id"],
+        )
+
+
+@strawberry.type
+class AttributesUpdated(MutationSuccess):
+    animal_ids: list[ID]
+
+    @classmethod
+    def from_event(cls, event: DomainEvent) -> AttributesUpdated:
+        return cls(**_base(event), animal_ids=event.payload["resolved_ids"])
+
+
+@strawberry.type
+class TagAdded(MutationSuccess):
+    animal_ids: list[ID]
+    tag: str = strawberry.field(description="The tag as normalised.")
+
+    @classmethod
+    def from_event(cls, event: DomainEvent) -> TagAdded:
+        p = event.payload
+        return cls(**_base(event), animal_ids=p["resolved_ids"], tag=p["tag"])
+
+
+@strawberry.type
+class TagEnded(MutationSuccess):
+    animal_ids: list[ID]
+    tag: str
+
+    @classmethod
+    def from_event(cls, event: DomainEvent) -> TagEnded:
+        p = event.payload
+        return cls(**_base(event), animal_ids=p["resolved_ids"], tag=p["tag"])
+
+
+@strawberry.type
+class AnimalPromoted(MutationSuccess):
+    animal_id: ID
+    nickname: str
+
+    @strawberry.field
+    def animal(self, info: strawberry.Info) -> Animal | None:
+        snapshot = info.context.loaders.animal.load(self.animal_id)
+        return Animal.from_snapshot(snapshot) if snapshot else None
+
+    @classmethod
+    def from_event(cls, event: DomainEvent) -> AnimalPromoted:
+        p = event.payload
+        return cls(**_base(event), animal_id=p["animal_id"], nickname=p["nickname"])
+
+
+@strawberry.type
+class HatchRecorded(MutationSuccess):
+    animal_ids: list[ID] = strawberry.field(description="The hatchlings, by id.")
+
+    @classmethod
+    def from_event(cls, event: DomainEvent) -> HatchRecorded:
+        return cls(**_base(event), animal_ids=event.entity_refs["animal_ids"])
+
+
+@strawberry.type
+class OutcomeRecorded(MutationSuccess):
+    animal_ids: list[ID]
+
+    @classmethod
+    def from_event(cls, event: DomainEvent) -> OutcomeRecorded:
+        return cls(**_base(event), animal_ids=event.payload["resolved_ids"])
+
+
+@strawberry.type
+class AnimalsMerged(MutationSuccess):
+    survivor_id: ID
+    merged_ids: list[ID]
+
+    @classmethod
+    def from_event(cls, event: DomainEvent) -> AnimalsMerged:
+        p = event.payload
+        return cls(**_base(event), survivor_id=p["survivor_id"], merged_ids=p["merged_ids"])
+
+
+@strawberry.type
+class StatusCorrected(MutationSuccess):
+    animal_ids: list[ID]
+
+    @classmethod
+    def from_event(cls, event: DomainEvent) -> StatusCorrected:
+        return cls(**_base(event), animal_ids=event.payload["animal_ids"])
+
+
+# -- locations ---------------------------------------------------------------------------------
+
+
+@strawberry.interface
+class LocationChange(MutationSuccess):
+    location_id: ID
+
+    @strawberry.field
+    def location(self, info: strawberry.Info) -> Location | None:
+        return _location(info, self.location_id)
+
+    @classmethod
+    def from_event(cls, event: DomainEvent):
+        return cls(**_base(event), location_id=event.payload["location_id"])
+
+
+@strawberry.type
+class LocationCreated(LocationChange):
+    pass
+
+
+@strawberry.type
+class LocationRenamed(LocationChange):
+    pass
+
+
+@strawberry.type
+class LocationArchived(LocationChange):
+    pass
+
+
+# -- products and feed -------------------------------------------------------------------------
+
+
+@strawberry.type
+class ProductCollected(MutationSuccess):
+    animal_ids: list[ID] = strawberry.field(
+        description="The producers: the ids given, or the ones the server derived."
+    )
+
+    @classmethod
+    def from_event(cls, event: DomainEvent) -> ProductCollected:
+        return cls(**_base(event), animal_ids=event.entity_refs.get("animal_ids", []))
+
+
+@strawberry.type
+class ProductSold(MutationSuccess):
+    @classmethod
+    def from_event(cls, event: DomainEvent) -> ProductSold:
+        return cls(**_base(event))
+
+
+@strawberry.type
+class FeedPurchased(MutationSuccess):
+    balance_kg: int = strawberry.field(description="Stock of this feed type after the purchase.")
+
+    @classmethod
+    def from_event(cls, event: DomainEvent, balance_kg: int) -> FeedPurchased:
+        return cls(**_base(event), balance_kg=balance_kg)
+
+
+@strawberry.type
+class FeedGiven(MutationSuccess):
+    balance_kg: int = strawberry.field(description="Stock of this feed type afterwards.")
+
+    @classmethod
+    def from_event(cls, event: DomainEvent, balance_kg: int) -> FeedGiven:
+        warnings = []
+        if balance_kg < 0:
+            warnings.append(
+                MutationWarning(
+                    code=NEGATIVE_FEED_STOCK,
+                    message=(
+                        f"The recorded stock of {event.payload['feed_type_code']} is now"
+                        f" {balance_kg} kg; record the purchase that is missing."
+                    ),
+                )
+            )
+        return cls(**_base(event, warnings), balance_kg=balance_kg)
+
+
+# -- event lifecycle ---------------------------------------------------------------------------
+
+
+@strawberry.type
+class EventEdited(MutationSuccess):
+    @classmethod
+    def from_event(cls, event: DomainEvent) -> EventEdited:
+        return cls(**_base(event))
+
+
+@strawberry.type
+class EventDeleted(MutationSuccess):
+    tombstoned_event_ids: list[ID] = strawberry.field(
+        description="Every event deleted (or, on a dry run, that would be)."
+    )
+    dry_run: bool
+
+    @classmethod
+    def from_event(cls, event: DomainEvent, tombstoned: list[str], dry_run: bool):
+        return cls(**_base(event), tombstoned_event_ids=tombstoned, dry_run=dry_run)
+
+
+# -- result unions -----------------------------------------------------------------------------
+
+
+def _result(name: str, success: type, *errors: type):
+    members = functools.reduce(operator.or_, (success, *COMMON_ERRORS, *errors))
+    return Annotated[members, strawberry.union(name)]
+
+
+_SELECTION = (*SELECTION_ERRORS, HistoryConflict)
+
+CreateCohortResult = _result("CreateCohortResult", CohortCreated, HistoryConflict)
+MoveAnimalsResult = _result("MoveAnimalsResult", AnimalsMoved, *_SELECTION)
+UpdateAttributesResult = _result("UpdateAttributesResult", AttributesUpdated, *_SELECTION)
+AddTagResult = _result("AddTagResult", TagAdded, *_SELECTION)
+EndTagResult = _result("EndTagResult", TagEnded, *_SELECTION)
+PromoteAnimalResult = _result("PromoteAnimalResult", AnimalPromoted, HistoryConflict)
+RecordHatchResult = _result("RecordHatchResult", HatchRecorded, HistoryConflict)
+RecordOutcomeResult = _result("RecordOutcomeResult", OutcomeRecorded, *_SELECTION)
+MergeAnimalsResult = _result("MergeAnimalsResult", AnimalsMerged, HistoryConflict)
+CorrectStatusResult = _result("CorrectStatusResult", StatusCorrected, HistoryConflict)
+CreateLocationResult = _result("CreateLocationResult", LocationCreated, HistoryConflict)
+RenameLocationResult = _result("RenameLocationResult", LocationRenamed, HistoryConflict)
+ArchiveLocationResult = _result("ArchiveLocationResult", LocationArchived, HistoryConflict)
+CollectProductResult = _result("CollectProductResult", ProductCollected, *_SELECTION)
+SellProductResult = _result("SellProductResult", ProductSold)
+PurchaseFeedResult = _result("PurchaseFeedResult", FeedPurchased)
+GiveFeedResult = _result("GiveFeedResult", FeedGiven)
+EditEventResult = _result("EditEventResult", EventEdited, HistoryConflict, VersionConflict)
+DeleteEventResult = _result("DeleteEventResult", EventDeleted, HistoryConflict, DependentEvents)

@@ -1,0 +1,59 @@
+"""The schema's composition root: roots, scalars, the error mapping, and the exported SDL.
+
+The object types, inputs and unions live in this package; the root types (`Query`, `Mutation`,
+`Subscription`) with their thin resolvers live in `resolvers/`. This module is the one place
+that joins them, as Starlette's `applications.py` only composes a router and middleware.
+`schema/schema.graphql` is `str(build_schema())`; `export_sdl()` rewrites it and a test fails
+when the two differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+
+from schema.errors import EXCEPTION_HANDLERS, DomainErrorCodes, is_domain_error
+from schema.scalars import SCALAR_MAP
+
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+
+
+class AnimalTrackSchema(strawberry.Schema):
+    """Logs unexpected errors only: a refused query argument is the client's, not a fault."""
+
+    def process_errors(self, errors, execution_context=None) -> None:
+        unexpected = [error for error in errors if not is_domain_error(error)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def build_schema(extensions: Iterable = ()) -> strawberry.Schema:
+    """The AnimalTrack schema. `extensions` are Strawberry schema extensions (classes or
+    factories, built per request), e.g. the query limiters of `resolvers.limits`."""
+    from resolvers.mutations import Mutation
+    from resolvers.queries import Query
+    from resolvers.subscriptions import Subscription
+
+    return AnimalTrackSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=(DomainErrorCodes, *extensions),
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
+
+
+def sdl() -> str:
+    """The schema as SDL text, ending with a newline."""
+    return str(build_schema()).rstrip("\n") + "\n"
+
+
+def export_sdl(path: Path | str = SDL_PATH) -> Path:
+    """Write the SDL to `path` (default `schema/schema.graphql`) and return the path."""
+    path = Path(path)
+    path.write_text(sdl(), encoding="utf-8")
+    return path

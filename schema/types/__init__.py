@@ -1,0 +1,1 @@
+"""Strawberry object types, one module per family, each built from domain rows (`from_*`)."""

@@ -1,0 +1,140 @@
+"""Events of the log (SPEC §4), with their revisions and tombstones, and event pages.
+
+`payload` and `entityRefs` are the stored JSON, keys as stored (snake_case); an edit takes a
+payload of the same shape.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from animaltrack.events.model import Event as DomainEvent
+from animaltrack.queries.events import EventPage
+from animaltrack.queries.events import Revision as RevisionRecord
+from animaltrack.queries.events import Tombstone as TombstoneRecord
+from schema.enums import EventType
+from schema.paging import PageInfo, PageRequest, event_cursor
+from schema.scalars import JSON, DateTime
+
+
+@strawberry.type(description="A prior version of an edited event.")
+class EventRevision:
+    version: int
+    ts_utc: DateTime
+    actor: str
+    entity_refs: JSON
+    payload: JSON
+    edited_at: DateTime
+    edited_by: str
+
+    @classmethod
+    def from_record(cls, record: RevisionRecord) -> EventRevision:
+        return cls(
+            version=record.version,
+            ts_utc=record.ts_utc,
+            actor=record.actor,
+            entity_refs=record.entity_refs,
+            payload=record.payload,
+            edited_at=record.edited_at_utc,
+            edited_by=record.edited_by,
+        )
+
+
+@strawberry.type(description="The record that an event was deleted.")
+class Tombstone:
+    id: strawberry.ID
+    deleted_at: DateTime
+    actor: str
+    reason: str | None
+
+    @classmethod
+    def from_record(cls, record: TombstoneRecord) -> Tombstone:
+        return cls(
+            id=strawberry.ID(record.id),
+            deleted_at=record.ts_utc,
+            actor=record.actor,
+            reason=record.reason,
+        )
+
+
+@strawberry.type(description="One entry of the log, at its latest version.")
+class Event:
+    id: strawberry.ID
+    type: EventType
+    ts_utc: DateTime = strawberry.field(description="When it happened.")
+    recorded_at: DateTime = strawberry.field(description="When the server learned of it.")
+    actor: str
+    version: int
+    entity_refs: JSON
+    payload: JSON
+    animal_ids: list[strawberry.ID] = strawberry.field(
+        description="Every animal the event names or derives."
+    )
+    location_ids: list[strawberry.ID]
+
+    @classmethod
+    def from_event(cls, event: DomainEvent) -> Event:
+        return cls(
+            id=strawberry.ID(event.id),
+            type=EventType(event.type),
+            ts_utc=event.ts_utc,
+            recorded_at=event.recorded_at_utc,
+            actor=event.actor,
+            version=event.version,
+            entity_refs=event.entity_refs,
+            payload=event.payload,
+            animal_ids=event.animal_ids(),
+            location_ids=event.location_ids(),
+        )
+
+    @strawberry.field
+    def deleted(self, info: strawberry.Info) -> bool:
+        return info.context.loaders.tombstone.load(self.id) is not None
+
+    @strawberry.field
+    def tombstone(self, info: strawberry.Info) -> Tombstone | None:
+        record = info.context.loaders.tombstone.load(self.id)
+        return Tombstone.from_record(record) if record else None
+
+    @strawberry.field(description="Prior versions, oldest first (empty when never edited).")
+    def revisions(self, info: strawberry.Info) -> list[EventRevision]:
+        records = info.context.loaders.revisions.load(self.id) or ()
+        return [EventRevision.from_record(r) for r in records]
+
+
+@strawberry.type
+class EventEdge:
+    cursor: str
+    node: Event
+
+
+@strawberry.type(description="A page of events, newest first.")
+class EventConnection:
+    edges: list[EventEdge]
+    page_info: PageInfo
+    total_count: int
+
+    @strawberry.field
+    def nodes(self) -> list[Event]:
+        return [edge.node for edge in self.edges]
+
+    @classmethod
+    def from_page(cls, info: strawberry.Info, page: EventPage, request: PageRequest):
+        loaders = info.context.loaders
+        ids = [e.id for e in page.events]
+        loaders.tombstone.hint(ids)
+        loaders.revisions.hint(ids)
+        edges = [
+            EventEdge(cursor=event_cursor(e.ts_utc, e.id), node=Event.from_event(e))
+            for e in page.events
+        ]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=request.after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=page.total_count,
+        )

@@ -1,0 +1,94 @@
+"""Relay connections (SPEC §13): `first`/`after`, `pageInfo`, `totalCount`, the 500 cap."""
+
+from __future__ import annotations
+
+from graphql_driver import HOUR, NOW, iso
+
+ANIMALS = """
+  query($first: Int, $after: String) {
+    animals(filter: "species:duck", first: $first, after: $after) {
+      totalCount rosterHash
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { id } }
+    }
+  }
+"""
+
+EVENTS = """
+  query($first: Int, $after: String) {
+    events(first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage hasPreviousPage endCursor }
+      nodes { id tsUtc }
+    }
+  }
+"""
+
+
+def test_paging_through_animals_visits_each_once_in_id_order(gql):
+    ids = sorted(gql.cohort("Strip 1", 7))
+    seen, after, pages = [], None, 0
+    while True:
+        page = gql.data(ANIMALS, {"first": 3, "after": after})["animals"]
+        assert page["totalCount"] == 7
+        assert page["pageInfo"]["hasPreviousPage"] == (after is not None)
+        seen += [edge["node"]["id"] for edge in page["edges"]]
+        pages += 1
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+        assert after == page["edges"][-1]["cursor"]
+    assert (seen, pages) == (ids, 3)
+
+
+def test_the_roster_hash_covers_every_page(gql):
+    gql.cohort("Strip 1", 4)
+    first = gql.data(ANIMALS, {"first": 1})["animals"]
+    everything = gql.data(ANIMALS, {"first": 500})["animals"]
+    assert first["rosterHash"] == everything["rosterHash"]
+    assert first["rosterHash"] == gql.selection("species:duck")["rosterHash"]
+
+
+def test_paging_through_events_newest_first(gql):
+    for n in range(5):
+        gql.mutate("createLocation", {"name": f"Pen {n}", "tsUtc": iso(NOW - (5 - n) * HOUR)})
+    total = gql.data("{ events(first: 0) { totalCount pageInfo { hasNextPage } } }")["events"]
+    assert total == {"totalCount": 13, "pageInfo": {"hasNextPage": True}}  # 8 seed locations
+    seen, after = [], None
+    while True:
+        page = gql.data(EVENTS, {"first": 4, "after": after})["events"]
+        seen += page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len({e["id"] for e in seen}) == 13
+    keys = [(e["tsUtc"], e["id"]) for e in seen]
+    assert keys == sorted(keys, reverse=True)
+
+
+def test_an_empty_page(gql):
+    page = gql.data(ANIMALS, {"first": 10})["animals"]
+    assert page["totalCount"] == 0
+    assert page["edges"] == []
+    assert page["pageInfo"] == {
+        "hasNextPage": False,
+        "hasPreviousPage": False,
+        "startCursor": None,
+        "endCursor": None,
+    }
+
+
+def test_first_above_500_is_refused_naming_the_cap(gql):
+    for query in (ANIMALS, EVENTS):
+        response = gql.execute(query, {"first": 501})
+        [error] = response["errors"]
+        assert "500" in error["message"]
+        assert error["extensions"] == {"code": "VALIDATION", "field": "first"}
+    assert gql.data(ANIMALS, {"first": 500})["animals"]["totalCount"] == 0
+
+
+def test_a_cursor_of_another_list_is_refused(gql):
+    gql.cohort("Strip 1", 2)
+    animal_cursor = gql.data(ANIMALS, {"first": 1})["animals"]["pageInfo"]["endCursor"]
+    [error] = gql.execute(EVENTS, {"after": animal_cursor})["errors"]
+    assert error["extensions"] == {"code": "VALIDATION", "field": "after"}

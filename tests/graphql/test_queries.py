@@ -1,0 +1,331 @@
+"""The queries of SPEC §13: reference lists, locations, animals, events, statistics, and the
+rules for lookups (unknown or malformed id → null) and bad arguments (`extensions.code`)."""
+
+from __future__ import annotations
+
+import pytest
+from graphql_driver import DAY, HOUR, NOW, RECORDER, VIEWER, YESTERDAY, iso, mask
+
+
+def test_me_is_the_authenticated_user(gql):
+    assert gql.as_user(VIEWER).data("{ me { username role } }") == {
+        "me": {"username": "guest", "role": "VIEWER"}
+    }
+
+
+def test_reference_lists(gql, snapshot):
+    data = gql.data(
+        """{
+          species { code name active }
+          products { code unit kind speciesCode species { name } collectable sellable }
+          feedTypes { code name defaultBagSizeKg proteinPct }
+          locations { name active createdAt archivedAt }
+        }"""
+    )
+    assert [s["code"] for s in data["species"]] == ["duck", "goose", "sheep"]
+    assert len(data["locations"]) == 8
+    assert data == snapshot
+
+
+def test_a_location_with_its_roster_at_an_instant_and_its_event_log(gql, snapshot):
+    strip_1 = gql.location_id("Strip 1")
+    flock = gql.cohort("Strip 1", 3)
+    gql.mutate(
+        "moveAnimals",
+        {
+            "filter": f"id:{flock[0]}",
+            "resolvedIds": [flock[0]],
+            "rosterHash": gql.selection(f"id:{flock[0]}", fromLocationId=strip_1)["rosterHash"],
+            "fromLocationId": strip_1,
+            "toLocationId": gql.location_id("Strip 2"),
+            "tsUtc": iso(NOW - HOUR),
+        },
+    )
+    query = """
+      query($id: ID!, $before: DateTime!) {
+        location(id: $id) {
+          name activeAt(at: $before)
+          before: roster(at: $before) { totalCount }
+          now: roster { totalCount nodes { id location { name } } }
+          eventLog { totalCount nodes { type } }
+        }
+      }
+    """
+    data = gql.data(query, {"id": strip_1.lower(), "before": iso(NOW - 2 * HOUR)})["location"]
+    assert data["before"]["totalCount"] == 3
+    assert data["now"]["totalCount"] == 2
+    assert [e["type"] for e in data["eventLog"]["nodes"]] == [
+        "ANIMAL_MOVED",
+        "ANIMAL_COHORT_CREATED",
+        "LOCATION_CREATED",
+    ]
+    assert mask(data) == snapshot
+
+
+def test_unknown_or_malformed_ids_are_null(gql):
+    data = gql.data(
+        """{
+          location(id: "01ARZ3NDEKTSV4RRFFQ69G5FAV") { id }
+          badLocation: location(id: "strip-1") { id }
+          animal(id: "01ARZ3NDEKTSV4RRFFQ69G5FAV") { id }
+          badAnimal: animal(id: "nope") { id }
+          event(id: "01ARZ3NDEKTSV4RRFFQ69G5FAV") { id }
+          badEvent: event(id: "") { id }
+          eggStats(locationId: "nope") { eggsTotalPcs }
+        }"""
+    )
+    assert set(data.values()) == {None}
+
+
+def test_animals_at_an_instant_show_their_state_then(gql):
+    ducklings = gql.cohort("Nursery 1", 2, sex="UNKNOWN", stage="JUVENILE", ts=NOW - 3 * DAY)
+    seen = gql.selection("species:duck")
+    gql.mutate(
+        "updateAttributes",
+        {
+            "filter": "species:duck",
+            "resolvedIds": seen["animalIds"],
+            "rosterHash": seen["rosterHash"],
+            "lifeStage": "ADULT",
+            "sex": "FEMALE",
+            "tsUtc": iso(YESTERDAY),
+        },
+    )
+    query = """
+      query($at: DateTime) {
+        animals(filter: "species:duck", at: $at) { at nodes { lifeStage sex at } }
+      }
+    """
+    then = gql.data(query, {"at": iso(NOW - 2 * DAY)})["animals"]
+    now = gql.data(query)["animals"]
+    assert {(n["lifeStage"], n["sex"]) for n in then["nodes"]} == {("JUVENILE", "UNKNOWN")}
+    assert {(n["lifeStage"], n["sex"]) for n in now["nodes"]} == {("ADULT", "FEMALE")}
+    assert now["at"] == iso(NOW)
+    latest = gql.data("query($id: ID!) { animal(id: $id) { lifeStage at } }", {"id": ducklings[0]})[
+        "animal"
+    ]
+    assert latest == {"lifeStage": "ADULT", "at": None}
+
+
+def test_an_animal_with_its_location_at_an_instant_tags_timeline_and_aliases(gql, snapshot):
+    flock = gql.cohort("Strip 1", 2, ts=NOW - 2 * DAY)
+    survivor, merged = flock
+    gql.mutate(
+        "addTag",
+        {
+            "filter": f"id:{survivor}",
+            "resolvedIds": [survivor],
+            "rosterHash": gql.selection(f"id:{survivor}")["rosterHash"],
+            "tag": "Ringed",
+            "tsUtc": iso(NOW - DAY),
+        },
+    )
+    gql.mutate("mergeAnimals", {"survivorId": survivor, "mergedIds": [merged]})
+    query = """
+      query($id: ID!, $merged: ID!, $before: DateTime!) {
+        animal(id: $id) {
+          id status tags species { name } location { name }
+          locationAt(at: $before) { name }
+          aliases { aliasId mergedAt eventId }
+          timeline { totalCount nodes { type } }
+        }
+        merged: animal(id: $merged) { status mergedIntoId location { name } }
+        beforeMerge: animal(id: $merged, at: $before) { status }
+      }
+    """
+    data = gql.data(query, {"id": survivor, "merged": merged, "before": iso(NOW - DAY)})
+    assert data["animal"]["locationAt"]["name"] == "Strip 1"
+    assert data["animal"]["tags"] == ["ringed"]
+    assert [n["type"] for n in data["animal"]["timeline"]["nodes"]] == [
+        "ANIMAL_MERGED",
+        "ANIMAL_TAGGED",
+        "ANIMAL_COHORT_CREATED",
+    ]
+    assert data["merged"] == {
+        "status": "MERGED_INTO",
+        "mergedIntoId": survivor,
+        "location": {"name": "Strip 1"},
+    }
+    assert data["beforeMerge"] == {"status": "ALIVE"}
+    assert mask(data) == snapshot
+
+
+def test_facets_count_all_matching_animals_at_the_instant(gql, snapshot):
+    gql.cohort("Strip 1", 3)
+    gql.cohort("Strip 1", 2, sex="MALE")
+    gql.cohort("Nursery 1", 4, sex="UNKNOWN", stage="JUVENILE")
+    data = gql.data(
+        """{
+          animals(filter: "species:duck", first: 1) {
+            totalCount
+            facets {
+              location { location { name } count }
+              species { speciesCode count }
+              sex { sex count }
+              lifeStage { lifeStage count }
+            }
+          }
+        }"""
+    )["animals"]
+    assert data["totalCount"] == 9
+    assert data == snapshot
+
+
+def test_events_filtered_by_type_time_location_and_animal(gql):
+    strip_1 = gql.location_id("Strip 1")
+    flock = gql.cohort("Strip 1", 2, ts=NOW - 3 * DAY)
+    gql.cohort("Nursery 1", 1, ts=NOW - 2 * DAY)
+    gql.mutate(
+        "purchaseFeed",
+        {"feedTypeCode": "layer", "bagsCount": 1, "bagPriceCents": 2000, "tsUtc": iso(YESTERDAY)},
+    )
+    gql.mutate("giveFeed", {"locationId": strip_1, "feedTypeCode": "layer", "amountKg": 2})
+
+    def types(**args):
+        query = """
+          query($types: [EventType!], $since: DateTime, $until: DateTime, $locationId: ID,
+                $animalId: ID) {
+            events(types: $types, since: $since, until: $until, locationId: $locationId,
+                   animalId: $animalId) { totalCount nodes { type } }
+          }
+        """
+        events = gql.data(query, args)["events"]
+        assert events["totalCount"] == len(events["nodes"])
+        return [n["type"] for n in events["nodes"]]
+
+    assert types(types=["FEED_GIVEN", "FEED_PURCHASED"]) == ["FEED_GIVEN", "FEED_PURCHASED"]
+    assert types(since=iso(NOW - 2 * DAY), until=iso(YESTERDAY)) == [
+        "FEED_PURCHASED",
+        "ANIMAL_COHORT_CREATED",
+    ]
+    assert types(locationId=strip_1) == ["FEED_GIVEN", "ANIMAL_COHORT_CREATED", "LOCATION_CREATED"]
+    assert types(animalId=flock[1]) == ["ANIMAL_COHORT_CREATED"]
+
+
+def test_feed_inventory(gql, snapshot):
+    gql.mutate(
+        "purchaseFeed",
+        {"feedTypeCode": "layer", "bagsCount": 2, "bagPriceCents": 2400, "tsUtc": iso(YESTERDAY)},
+    )
+    gql.mutate(
+        "giveFeed",
+        {"locationId": gql.location_id("Strip 1"), "feedTypeCode": "layer", "amountKg": 6},
+    )
+    data = gql.data(
+        """{ feedInventory { feedTypeCode name purchasedKg givenKg balanceKg
+                             lastPurchasePricePerKgCents feedType { defaultBagSizeKg } } }"""
+    )
+    layer = next(f for f in data["feedInventory"] if f["feedTypeCode"] == "layer")
+    assert (layer["purchasedKg"], layer["givenKg"], layer["balanceKg"]) == (40, 6, 34)
+    assert layer["lastPurchasePricePerKgCents"] == 120
+    assert data == snapshot
+
+
+def test_egg_stats_of_the_worked_example(gql, snapshot):
+    """SPEC §10.1 (scenario 21.1): 10 adult females and 3 adult males at Strip 1 since a day
+    before T; a 20 kg layer bag for 2400 cents; 6 kg given and 12 eggs within the window."""
+    strip_1 = gql.location_id("Strip 1")
+    start = NOW - DAY
+    gql.cohort("Strip 1", 10, ts=start)
+    gql.cohort("Strip 1", 3, sex="MALE", ts=start)
+    gql.mutate(
+        "purchaseFeed",
+        {"feedTypeCode": "layer", "bagsCount": 1, "bagPriceCents": 2400, "tsUtc": iso(start)},
+    )
+    gql.mutate(
+        "giveFeed",
+        {"locationId": strip_1, "feedTypeCode": "layer", "amountKg": 6, "tsUtc": iso(start + 1)},
+    )
+    gql.mutate(
+        "collectProduct",
+        {
+            "locationId": strip_1,
+            "productCode": "egg.duck",
+            "quantity": "12",
+            "tsUtc": iso(start + HOUR),
+        },
+    )
+    query = """
+      query($id: ID!, $at: DateTime!) {
+        eggStats(locationId: $id, at: $at) {
+          location { name } windowStart windowEnd eggsTotalPcs feedTotalG feedLayersG
+          feedCostCents costPerEggAllEur costPerEggLayersEur birdDays layerEligibleBirdDays
+          layerEligibleCountNow eggsPerLayerPerDay
+        }
+        location(id: $id) {
+          eggStats(at: $at, windowDays: 2) { eggsTotalPcs dailyEggs { day eggs } }
+        }
+      }
+    """
+    data = gql.data(query, {"id": strip_1, "at": iso(NOW)})
+    stats = data["eggStats"]
+    assert stats["eggsTotalPcs"] == 12
+    assert stats["feedTotalG"] == 6000
+    assert stats["layerEligibleBirdDays"] == "10.00"
+    assert stats["feedLayersG"] == 4615  # floor(6000 × 10/13)
+    assert stats["costPerEggAllEur"] == "0.600"  # 720 / 100 / 12
+    assert stats["costPerEggLayersEur"] == "0.462"  # 7.20 × 4615/6000 / 12
+    assert sum(d["eggs"] for d in data["location"]["eggStats"]["dailyEggs"]) == 12
+    assert data == snapshot
+
+
+# -- bad arguments are GraphQL errors with extensions.code ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "extensions"),
+    [
+        (
+            '{ animals(filter: "sex:purple") { totalCount } }',
+            {"code": "FILTER_SYNTAX", "position": 4},
+        ),
+        (
+            '{ selection(filter: "location:\\"Strip 1") { count } }',
+            {"code": "FILTER_SYNTAX", "position": 9},
+        ),
+        (
+            '{ animals(filter: "location:Attic") { totalCount } }',
+            {"code": "VALIDATION", "field": "filter"},
+        ),
+        (
+            '{ eggStats(locationId: "0000000000SEED000000000001", windowDays: -1) { feedTotalG } }',
+            {"code": "VALIDATION", "field": "windowDays"},
+        ),
+        (
+            '{ location(id: "0000000000SEED000000000001")'
+            " { eggStats(windowDays: 0) { feedTotalG } } }",
+            {"code": "VALIDATION", "field": "windowDays"},
+        ),
+        (
+            '{ events(animalId: "duck-7") { totalCount } }',
+            {"code": "VALIDATION", "field": "animalId"},
+        ),
+        ('{ events(after: "bm9wZQ==") { totalCount } }', {"code": "VALIDATION", "field": "after"}),
+        ("{ animals(first: -1) { totalCount } }", {"code": "VALIDATION", "field": "first"}),
+    ],
+)
+def test_a_bad_query_argument_is_an_error_with_a_code(gql, query, extensions):
+    response = gql.execute(query)
+    [error] = response["errors"]
+    assert error["extensions"] == extensions
+    assert error["message"]
+
+
+def test_a_datetime_without_an_offset_is_refused(gql):
+    response = gql.execute(
+        "query($at: DateTime) { animals(at: $at) { totalCount } }", {"at": "2026-05-01T10:00:00"}
+    )
+    [error] = response["errors"]
+    assert "offset" in error["message"]
+
+
+def test_datetimes_are_written_in_utc_with_milliseconds(gql):
+    at = gql.data(
+        'query($at: DateTime) { selection(filter: "", at: $at) { at } }',
+        {"at": "2026-05-01T10:00:00.5+01:00"},
+    )["selection"]["at"]
+    assert at == "2026-05-01T09:00:00.500Z"
+
+
+def test_a_recorder_sees_the_same_data(gql):
+    assert gql.as_user(RECORDER).data("{ locations { id } }") == gql.data("{ locations { id } }")

@@ -1,0 +1,91 @@
+"""`eventAppended` (SPEC §13): each event, once committed, reaches the subscribers that want it.
+
+Waits are on events (the bus gaining a listener, the next result), up to 10 s, never sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from graphql_driver import iso
+
+from animaltrack.services.bus import default_bus
+
+TIMEOUT = 10
+
+SUBSCRIPTION = """
+  subscription($types: [EventType!], $locationId: ID) {
+    eventAppended(types: $types, locationId: $locationId) { id type actor payload deleted }
+  }
+"""
+
+
+async def _subscribed(gql, variables):
+    """Start the subscription and return (its stream, the pending first result) once it listens."""
+    before = len(default_bus._listeners)
+    stream = await gql.schema.subscribe(
+        SUBSCRIPTION, variable_values=variables, context_value=gql.context()
+    )
+    first = asyncio.ensure_future(stream.__anext__())
+    async with asyncio.timeout(TIMEOUT):
+        while len(default_bus._listeners) == before:
+            await asyncio.sleep(0)
+    return stream, first
+
+
+def test_a_dashboard_receives_each_event_after_it_commits(gql):
+    async def scenario():
+        stream, first = await _subscribed(gql, {})
+        created = gql.mutate("createLocation", {"name": "Pond"})
+        result = await asyncio.wait_for(first, TIMEOUT)
+        await stream.aclose()
+        return created, result
+
+    before = len(default_bus._listeners)
+    created, result = asyncio.run(scenario())
+    assert result.errors is None
+    assert result.data["eventAppended"]["id"] == created["event"]["id"]
+    assert result.data["eventAppended"]["deleted"] is False
+    assert len(default_bus._listeners) == before  # closing the stream unsubscribed
+
+
+def test_a_subscription_filters_by_type_and_location(gql):
+    strip_2 = gql.location_id("Strip 2")
+    gql.mutate(
+        "purchaseFeed",
+        {"feedTypeCode": "layer", "bagsCount": 1, "bagPriceCents": 100, "tsUtc": iso(gql.now - 1)},
+    )
+
+    async def scenario():
+        stream, first = await _subscribed(
+            gql, {"types": ["FEED_GIVEN"], "locationId": strip_2.lower()}
+        )
+        gql.mutate("createLocation", {"name": "Pond"})
+        gql.mutate(
+            "giveFeed",
+            {"locationId": gql.location_id("Strip 1"), "feedTypeCode": "layer", "amountKg": 1},
+        )
+        wanted = gql.mutate(
+            "giveFeed", {"locationId": strip_2, "feedTypeCode": "layer", "amountKg": 2}
+        )
+        result = await asyncio.wait_for(first, TIMEOUT)
+        await stream.aclose()
+        return wanted, result
+
+    wanted, result = asyncio.run(scenario())
+    assert result.data["eventAppended"]["id"] == wanted["event"]["id"]
+    assert result.data["eventAppended"]["payload"]["amount_kg"] == 2
+
+
+def test_a_refused_command_publishes_nothing(gql):
+    async def scenario():
+        stream, first = await _subscribed(gql, {})
+        refused = gql.mutate("createLocation", {"name": "Strip 1"})  # the name is taken
+        accepted = gql.mutate("createLocation", {"name": "Pond"})
+        result = await asyncio.wait_for(first, TIMEOUT)
+        await stream.aclose()
+        return refused, accepted, result
+
+    refused, accepted, result = asyncio.run(scenario())
+    assert refused["__typename"] == "ValidationError"
+    assert result.data["eventAppended"]["id"] == accepted["event"]["id"]

@@ -1,0 +1,255 @@
+"""The statistics scenarios' service driver (SPEC §16): each scenario step is one driver method.
+
+The scenarios speak the farm's language (a location by name, a cohort, a bag of feed, eggs), so
+the same test can later run through a GraphQL driver with the same methods: a driver takes
+names and plain values and returns animal ids, events and `EggStats`.
+
+Times are fixed: the store's clock is `NOW`, and every scenario happens before it, so `ts_utc`
+values (and the figures) are the same on every run.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from animaltrack.events.payloads import (
+    AnimalAttributesUpdatedPayload,
+    AnimalCohortCreatedPayload,
+    AnimalMovedPayload,
+    AnimalOutcomePayload,
+    FeedGivenPayload,
+    FeedPurchasedPayload,
+    ProductCollectedPayload,
+    ProductSoldPayload,
+    build_payload,
+)
+from animaltrack.events.store import EventStore
+from animaltrack.projections import default_registry
+from animaltrack.services.animal import AnimalService
+from animaltrack.services.feed import FeedService
+from animaltrack.services.products import ProductService
+from animaltrack.services.stats import get_egg_stats
+
+HOUR = 3_600_000
+DAY = 86_400_000
+
+
+def ms(text: str) -> int:
+    """`2026-06-01T12:00:00.000Z` as milliseconds, exactly."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+
+
+# T: the moment of scenario 21.1's statistics. The store's clock reads NOW, well after every
+# scenario step, so no step is refused as being in the future.
+T = ms("2026-06-01T12:00:00Z")
+NOW = T + 30 * DAY
+
+
+class ServiceDriver:
+    """Drives the domain services directly; `actor` records, `admin` may do everything."""
+
+    actor = "ines"
+    admin = "ppetru"
+
+    def __init__(self, db, now: int = NOW):
+        self.db = db
+        self.now = now
+        self.store = EventStore(db, clock=lambda: self.now)
+        self.registry = default_registry(db)
+        self.animals = AnimalService(db, self.store, self.registry)
+        self.products = ProductService(db, self.store, self.registry)
+        self.feed = FeedService(db, self.store, self.registry)
+        # Every event the driver appended, in order; scenarios name the ones they need.
+        self.events = []
+
+    def _done(self, event):
+        self.events.append(event)
+        return event
+
+    # -- looking things up -----------------------------------------------------------------
+
+    def location(self, name: str) -> str:
+        row = self.db.execute("SELECT id FROM locations WHERE name = ?", (name,)).fetchone()
+        assert row is not None, f"no location {name}"
+        return row[0]
+
+    def live_ids(self, location: str) -> list[str]:
+        rows = self.db.execute(
+            "SELECT animal_id FROM live_animals_by_location WHERE location_id = ?"
+            " ORDER BY animal_id",
+            (self.location(location),),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def event_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+    # -- the scenario steps ----------------------------------------------------------------
+
+    def create_cohort(
+        self,
+        location: str,
+        count: int,
+        *,
+        ts: int,
+        sex="unknown",
+        life_stage="adult",
+        species="duck",
+    ) -> list[str]:
+        payload = build_payload(
+            AnimalCohortCreatedPayload,
+            species=species,
+            count=count,
+            life_stage=life_stage,
+            sex=sex,
+            location_id=self.location(location),
+        )
+        return self._done(self.animals.create_cohort(payload, ts, self.actor)).entity_refs[
+            "animal_ids"
+        ]
+
+    def buy_feed(
+        self, feed_type: str, *, bags: int, bag_price_cents: int, ts: int, bag_size_kg=None
+    ):
+        payload = build_payload(
+            FeedPurchasedPayload,
+            feed_type_code=feed_type,
+            bags_count=bags,
+            bag_price_cents=bag_price_cents,
+            bag_size_kg=bag_size_kg,
+        )
+        return self._done(self.feed.purchase_feed(payload, ts, self.actor))
+
+    def give_feed(self, location: str, feed_type: str, kg, *, ts: int):
+        payload = build_payload(
+            FeedGivenPayload,
+            location_id=self.location(location),
+            feed_type_code=feed_type,
+            amount_kg=kg,
+        )
+        return self._done(self.feed.give_feed(payload, ts, self.actor))
+
+    def collect(self, location: str, product: str, quantity, *, ts: int, resolved_ids=None):
+        payload = build_payload(
+            ProductCollectedPayload,
+            location_id=self.location(location),
+            product_code=product,
+            quantity=quantity,
+            resolved_ids=resolved_ids,
+        )
+        return self._done(self.products.collect_product(payload, ts, self.actor))
+
+    def collect_eggs(self, location: str, pieces, *, ts: int):
+        return self.collect(location, "egg.duck", pieces, ts=ts)
+
+    def sell(self, product: str, quantity, total_price_cents: int, *, ts: int):
+        payload = build_payload(
+            ProductSoldPayload,
+            product_code=product,
+            quantity=quantity,
+            total_price_cents=total_price_cents,
+        )
+        return self._done(self.products.sell_product(payload, ts, self.actor))
+
+    def move(self, animal_ids: list[str], to_location: str, *, ts: int):
+        payload = build_payload(
+            AnimalMovedPayload, resolved_ids=animal_ids, to_location_id=self.location(to_location)
+        )
+        return self._done(self.animals.move_animals(payload, ts, self.actor))
+
+    def update_attributes(self, animal_ids: list[str], *, ts: int, **values):
+        payload = build_payload(AnimalAttributesUpdatedPayload, resolved_ids=animal_ids, set=values)
+        return self._done(self.animals.update_attributes(payload, ts, self.actor))
+
+    def harvest(self, animal_ids: list[str], *, ts: int, yields: dict[str, str]):
+        items = [{"product_code": code, "quantity": qty} for code, qty in yields.items()]
+        payload = build_payload(
+            AnimalOutcomePayload, resolved_ids=animal_ids, outcome="harvest", yield_items=items
+        )
+        return self._done(self.animals.record_outcome(payload, ts, self.actor))
+
+    def egg_stats(self, location: str, *, ts: int, window_days: int = 30):
+        return get_egg_stats(self.db, self.location(location), ts, window_days)
+
+
+# -- the shared baseline (scenario 21.1) -------------------------------------------------------
+
+
+def baseline_21_1(d: ServiceDriver) -> dict[str, list[str]]:
+    """SPEC §10.1's worked example, one day before T at Strip 1.
+
+    10 adult female and 3 adult male ducks arrive at T - 1 day; one 20 kg bag of layer feed is
+    bought for 2400 cents (120 cents/kg); 6 kg are given at T - 12 h and 12 eggs collected at
+    T - 1 h. Returns the animal ids by group.
+    """
+    females = d.create_cohort("Strip 1", 10, sex="female", ts=T - DAY)
+    males = d.create_cohort("Strip 1", 3, sex="male", ts=T - DAY)
+    d.buy_feed("layer", bags=1, bag_price_cents=2400, ts=T - DAY)
+    d.give_feed("Strip 1", "layer", 6, ts=T - 12 * HOUR)
+    d.collect_eggs("Strip 1", 12, ts=T - HOUR)
+    return {"females": sorted(females), "males": sorted(males)}
+
+
+def figures(stats) -> dict:
+    """The SPEC §10.1 figures of an `EggStats`, for whole-value comparisons."""
+    return {
+        "eggs_total_pcs": stats.eggs_total_pcs,
+        "feed_total_g": stats.feed_total_g,
+        "feed_layers_g": stats.feed_layers_g,
+        "feed_cost_cents": stats.feed_cost_cents,
+        "cost_per_egg_all_eur": stats.cost_per_egg_all_eur,
+        "cost_per_egg_layers_eur": stats.cost_per_egg_layers_eur,
+        "bird_days": stats.bird_days,
+        "layer_eligible_bird_days": stats.layer_eligible_bird_days,
+        "layer_eligible_count_now": stats.layer_eligible_count_now,
+    }
+
+
+# -- scenarios 21.2 to 21.4, each building on the one before (SPEC §16) -----------------------
+
+# P: the instant one of the juveniles becomes an adult female (21.2).
+P = T + DAY
+# S: the instant four layers move to Strip 2 (21.3).
+S = T + 2 * DAY
+
+
+def scenario_21_2(d: ServiceDriver) -> dict[str, list[str]]:
+    """21.1, then four juvenile ducks (sex unknown) raised in Nursery 1 since T - 1 day join
+    Strip 1 at T; 6 kg more feed at T + 12 h and 12 more eggs at T + 20 h; at P = T + 1 day one
+    juvenile becomes an adult female."""
+    ids = baseline_21_1(d)
+    juveniles = sorted(d.create_cohort("Nursery 1", 4, life_stage="juvenile", ts=T - DAY))
+    cohort = d.events[-1].id
+    joined = d.move(juveniles, "Strip 1", ts=T).id
+    d.give_feed("Strip 1", "layer", 6, ts=T + 12 * HOUR)
+    d.collect_eggs("Strip 1", 12, ts=T + 20 * HOUR)
+    promoted = d.update_attributes(juveniles[:1], ts=P, sex="female", life_stage="adult").id
+    # Event ids too: the juveniles' cohort, their move to Strip 1 and the promotion.
+    return ids | {
+        "juveniles": juveniles,
+        "promoted": juveniles[:1],
+        "juvenile_events": [cohort, joined, promoted],
+    }
+
+
+def scenario_21_3(d: ServiceDriver) -> dict[str, list[str]]:
+    """21.2, then at S = T + 2 days four of the original layers move to Strip 2; at S + 6 h
+    6 kg are given at Strip 1 and 2 kg at Strip 2; at S + 12 h 10 eggs are collected at Strip 1
+    and 4 at Strip 2."""
+    ids = scenario_21_2(d)
+    moved = ids["females"][:4]
+    d.move(moved, "Strip 2", ts=S)
+    d.give_feed("Strip 1", "layer", 6, ts=S + 6 * HOUR)
+    strip2_feed = d.give_feed("Strip 2", "layer", 2, ts=S + 6 * HOUR).id
+    d.collect_eggs("Strip 1", 10, ts=S + 12 * HOUR)
+    d.collect_eggs("Strip 2", 4, ts=S + 12 * HOUR)
+    return ids | {"moved": moved, "stayed": ids["females"][4:], "strip2_feed": [strip2_feed]}
+
+
+def scenario_21_4(d: ServiceDriver):
+    """21.3, then 5 eggs are recorded now with a time 2 h before the split (S - 2 h) at Strip 1.
+    Returns the ids and the backdated collection event."""
+    ids = scenario_21_3(d)
+    event = d.collect_eggs("Strip 1", 5, ts=S - 2 * HOUR)
+    return ids, event
