@@ -42,16 +42,13 @@ def _payload(payload_type: type[p.Payload], **data: Any) -> p.Payload:
     return p.build_payload(payload_type, **{k: _plain(v) for k, v in data.items() if v is not None})
 
 
-def _when(ctx: Context, ts_utc: int | None) -> int:
-    return ctx.now() if ts_utc is None else ts_utc
-
-
-def _selection(input: Any, ts: int, hashed_location: str | None) -> SelectionContext:
+def _selection(input: Any, hashed_location: str | None) -> SelectionContext:
+    """What the client saw; with no `tsUtc` the service checks it at the instant it records."""
     return SelectionContext(
         filter=input.filter,
         resolved_ids=[i.upper() for i in input.resolved_ids],
         roster_hash=input.roster_hash,
-        ts_utc=ts,
+        ts_utc=input.ts_utc,
         from_location_id=hashed_location,
         confirmed=input.confirmed,
     )
@@ -109,12 +106,11 @@ class Mutation:
             filter=input.filter,
             notes=input.notes,
         )
-        ts = _when(ctx, input.ts_utc)
         event = ctx.service(AnimalService).move_animals(
             payload,
-            ts,
+            input.ts_utc,
             actor,
-            selection=_selection(input, ts, payload.from_location_id),
+            selection=_selection(input, payload.from_location_id),
             nonce=input.nonce,
         )
         return r.AnimalsMoved.from_event(event)
@@ -140,9 +136,8 @@ class Mutation:
             filter=input.filter,
             notes=input.notes,
         )
-        ts = _when(ctx, input.ts_utc)
         event = ctx.service(AnimalService).update_attributes(
-            payload, ts, actor, selection=_selection(input, ts, None), nonce=input.nonce
+            payload, input.ts_utc, actor, selection=_selection(input, None), nonce=input.nonce
         )
         return r.AttributesUpdated.from_event(event)
 
@@ -156,9 +151,8 @@ class Mutation:
             filter=input.filter,
             notes=input.notes,
         )
-        ts = _when(ctx, input.ts_utc)
         event = ctx.service(AnimalService).add_tag(
-            payload, ts, actor, selection=_selection(input, ts, None), nonce=input.nonce
+            payload, input.ts_utc, actor, selection=_selection(input, None), nonce=input.nonce
         )
         return r.TagAdded.from_event(event)
 
@@ -172,9 +166,8 @@ class Mutation:
             filter=input.filter,
             notes=input.notes,
         )
-        ts = _when(ctx, input.ts_utc)
         event = ctx.service(AnimalService).end_tag(
-            payload, ts, actor, selection=_selection(input, ts, None), nonce=input.nonce
+            payload, input.ts_utc, actor, selection=_selection(input, None), nonce=input.nonce
         )
         return r.TagEnded.from_event(event)
 
@@ -225,9 +218,8 @@ class Mutation:
             filter=input.filter,
             notes=input.notes,
         )
-        ts = _when(ctx, input.ts_utc)
         event = ctx.service(AnimalService).record_outcome(
-            payload, ts, actor, selection=_selection(input, ts, None), nonce=input.nonce
+            payload, input.ts_utc, actor, selection=_selection(input, None), nonce=input.nonce
         )
         return r.OutcomeRecorded.from_event(event)
 
@@ -314,10 +306,9 @@ class Mutation:
             filter=input.filter,
             notes=input.notes,
         )
-        ts = _when(ctx, input.ts_utc)
-        selection = _selection(input, ts, payload.location_id) if with_selection else None
+        selection = _selection(input, payload.location_id) if with_selection else None
         event = ctx.service(ProductService).collect_product(
-            payload, ts, actor, selection=selection, nonce=input.nonce
+            payload, input.ts_utc, actor, selection=selection, nonce=input.nonce
         )
         return r.ProductCollected.from_event(event)
 

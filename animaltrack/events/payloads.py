@@ -20,18 +20,33 @@ from pydantic import (
     model_validator,
 )
 
+from animaltrack.errors import ValidationError as DomainValidationError
 from animaltrack.events import types as t
 from animaltrack.events.enums import AnimalStatus, LifeStage, Origin, Outcome, ReproStatus, Sex
-from animaltrack.events.ids import normalize_ulid
+from animaltrack.events.ids import is_ulid
 from animaltrack.events.tags import normalize_tag
 
 MAX_COHORT = 10_000
 
-Id = Annotated[str, AfterValidator(normalize_ulid)]
+def _ulid(value: str) -> str:
+    """ULID shape, upper-cased; a ValueError lets `build_payload` name the field at fault."""
+    if not is_ulid(value):
+        raise ValueError(f"'{value}' is not a valid id (26 letters and digits)")
+    return value.upper()
+
+
+def _tag(value: str) -> str:
+    try:
+        return normalize_tag(value)
+    except DomainValidationError as error:
+        raise ValueError(error.message) from None
+
+
+Id = Annotated[str, AfterValidator(_ulid)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Text = Annotated[str, StringConstraints(max_length=2000)]
-Tag = Annotated[str, AfterValidator(normalize_tag)]
+Tag = Annotated[str, AfterValidator(_tag)]
 
 
 def _distinct_ids(ids: list[str]) -> list[str]:

@@ -16,7 +16,7 @@ class SelectionContext:
     filter: str
     resolved_ids: list[str]
     roster_hash: str
-    ts_utc: int
+    ts_utc: int | None  # None: the instant the command is recorded at
     from_location_id: str | None = None
     confirmed: bool = False
 

@@ -57,7 +57,7 @@ class AnimalService(Service):
         nonce=None,
     ) -> Event:
         def build(ts):
-            ids = self._selected_ids(payload.resolved_ids, selection)
+            ids = self._selected_ids(payload.resolved_ids, selection, ts)
             source = rules.single_location(rules.living_states(self.db, ids, ts))
             if payload.from_location_id and payload.from_location_id != source:
                 raise ValidationError(
@@ -86,7 +86,7 @@ class AnimalService(Service):
         """Commands whose only subjects are the selected animals."""
 
         def build(ts):
-            ids = self._selected_ids(payload.resolved_ids, selection)
+            ids = self._selected_ids(payload.resolved_ids, selection, ts)
             final = payload.model_copy(
                 update={
                     "resolved_ids": ids,

@@ -8,6 +8,7 @@ reconciles the projections (SPEC §6.3), remembers the nonce, commits, and only 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -75,14 +76,19 @@ class Service:
         self.bus.publish(event)
         return event
 
-    def _selected_ids(self, ids: list[str] | None, selection: SelectionContext | None) -> list[str]:
+    def _selected_ids(
+        self, ids: list[str] | None, selection: SelectionContext | None, ts: int
+    ) -> list[str]:
         """The animals to act on: the payload's, or the selection's after the roster check.
 
         Runs inside the command's transaction, so nothing can change between this check and
-        the append (SPEC §9.2).
+        the append (SPEC §9.2). A selection without its own instant is checked at the command's
+        `ts` (the moment the server received it, when the client gave none).
         """
         if selection is None:
             return list(ids or [])
+        if selection.ts_utc is None:
+            selection = dataclasses.replace(selection, ts_utc=ts)
         result = validate_selection(self.db, selection)
         if not result.valid:
             raise SelectionMismatchError(result)

@@ -46,7 +46,7 @@ class ProductService(Service):
             refs: dict = {"location_id": payload.location_id}
             final = payload
             if payload.resolved_ids is not None or selection is not None:
-                ids = self._selected_ids(payload.resolved_ids, selection)
+                ids = self._selected_ids(payload.resolved_ids, selection, ts)
                 final = payload.model_copy(
                     update={
                         "resolved_ids": ids,

@@ -387,14 +387,6 @@ def test_a_nonce_makes_a_retry_return_the_original_success(gql):
     assert other["field"] == "nonce"
 
 
-@pytest.mark.xfail(
-    reason="BUG services/base.py `_command`: the nonce's request hash includes `ts_utc` and"
-    " `selection.__dict__`, which the GraphQL layer must fill with the server's now when the"
-    " client gives no tsUtc (SelectionContext needs an instant), so a retry a moment later is"
-    " 'a different request'. Fix in the core: hash the client's ts (None) and let the service"
-    " fill the selection's instant.",
-    strict=True,
-)
 def test_a_retried_selection_mutation_without_ts_returns_the_original_success(gql, flock):
     request = {**_selection_input(gql), "tag": "retry", "nonce": "tablet-42"}
     first = gql.mutate("addTag", request)
