@@ -6,8 +6,10 @@ tells rather than as set-up.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from animaltrack.events.ids import ulid_factory
@@ -70,16 +72,23 @@ class Farm:
         finally:
             other.close()
 
-    def replayed_rows(self) -> dict[str, list[tuple]]:
-        """Projection rows of a fresh database folded from a copy of this farm's log."""
+    @contextlib.contextmanager
+    def replayed(self) -> Iterator:
+        """A fresh database folded from a copy of this farm's log (removed afterwards)."""
         with tempfile.TemporaryDirectory() as tmp:
             target = connect(Path(tmp) / "replay.db")
-            migrate(target)
-            copy_log(self.path, target)
-            replay(target)
-            rows = projection_rows(target)
-            target.close()
-        return rows
+            try:
+                migrate(target)
+                copy_log(self.path, target)
+                replay(target)
+                yield target
+            finally:
+                target.close()
+
+    def replayed_rows(self) -> dict[str, list[tuple]]:
+        """Projection rows of a fresh database folded from a copy of this farm's log."""
+        with self.replayed() as target:
+            return projection_rows(target)
 
     def live_rows(self) -> dict[str, list[tuple]]:
         return projection_rows(self.db)

@@ -1,6 +1,7 @@
 """Property: after any sequence of commands — many backdated, some refused, edits and deletes
-among them — the live projections equal a replay of the log into a fresh database, and every
-refused command left the database file exactly as it was."""
+among them — the live projections equal a replay of the log into a fresh database, egg
+statistics computed on both agree, and every refused command left the database file exactly as
+it was."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from animaltrack.errors import AnimalTrackError
 from animaltrack.events.delete import delete_event
 from animaltrack.events.edit import edit_event
+from animaltrack.services.stats import get_egg_stats
 from animaltrack.events.payloads import (
     AnimalAttributesUpdatedPayload,
     AnimalCohortCreatedPayload,
@@ -238,5 +240,11 @@ def test_projections_equal_replay_after_any_commands(data):
                 except AnimalTrackError:
                     assert farm.committed_state() == before, "a refused command changed the file"
             assert_live_equals_replay(farm)
+            with farm.replayed() as replayed:
+                for location in _locations(farm):
+                    for at, days in ((T0 + 30 * HOUR, 1), (T0 + 61 * HOUR, 30)):
+                        assert get_egg_stats(farm.db, location, at, days) == get_egg_stats(
+                            replayed, location, at, days
+                        )
         finally:
             farm.close()
