@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench load lint format migrate seed clean
+.PHONY: serve test bench load lint format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Heavy runs kept out of `make test`: 1 000 fresh random command sequences against the replay.
+load: $(STAMP)
+	HYPOTHESIS_PROFILE=stress $(BIN)/python -m pytest -q tests/test_history_property.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

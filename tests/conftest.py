@@ -11,8 +11,10 @@ from animaltrack.seeding import seed
 from store import connect
 from store.migrations import migrate
 
+# "ci": repeatable and bounded for `make test`; "stress": many fresh random cases for `make load`.
 settings.register_profile("ci", deadline=None, derandomize=True, max_examples=60, print_blob=True)
-settings.load_profile("ci")
+settings.register_profile("stress", deadline=None, max_examples=1000, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

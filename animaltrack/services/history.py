@@ -55,7 +55,7 @@ def reconcile(
     added_ids = {e.id for e in added}
     animals = {a for e in changed for a in e.explicit_animal_ids()}
 
-    if appended and [e.id for e in affected] == [e.id for e in added]:
+    if appended and {e.id for e in affected} <= added_ids:
         for event in added:
             registry.fold(event, None)  # in order: the common case, already checked
         return
