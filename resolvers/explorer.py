@@ -16,10 +16,12 @@ STATIC_DIR = Path(__file__).with_name("static")
 
 _INTRO = """\
 # AnimalTrack GraphQL explorer.
-# Ctrl-Enter runs the operation, Ctrl-Space completes; the Docs button shows the schema.
+# Ctrl-Enter runs the operation, Ctrl-Space completes;
+# the Docs button (top left) shows the schema.
 """
 _DEV_HINT = """\
-# Development server: requests from this machine act as the admin user `dev`.
+# Development server: requests from this machine
+# act as the admin user `dev`.
 """
 _TOKEN_HINT = """\
 # Every operation needs an API token. Create one with
