@@ -48,15 +48,15 @@ CREATE TABLE event_tombstones (
     target_event_id TEXT NOT NULL UNIQUE REFERENCES events(id),
     reason TEXT
 );
--- The log's own index of what each live event refers to (animals, locations, feed types),
--- kept by EventStore in the same transaction; it finds the events that share a subject
--- with a change (the history rule, SPEC §6.3) and the dependents of a delete (SPEC §12).
+-- The log's own index of what each live event names (animals named explicitly — not the
+-- producers a collection derived —, locations, feed types), kept by EventStore in the same
+-- transaction; it finds the events that share a subject with a change (the history rule,
+-- SPEC §6.3) and the dependents of a delete (SPEC §12).
 CREATE TABLE event_refs (
     event_id TEXT NOT NULL REFERENCES events(id),
     kind TEXT NOT NULL,
     ref_id TEXT NOT NULL,
     ts_utc INTEGER NOT NULL,
-    explicit INTEGER NOT NULL DEFAULT 1 CHECK (explicit IN (0, 1)),
     PRIMARY KEY (event_id, kind, ref_id)
 ) WITHOUT ROWID;
 CREATE INDEX event_refs_subject ON event_refs(ref_id, kind, ts_utc, event_id);

@@ -28,6 +28,7 @@ from animaltrack.events.tags import normalize_tag
 
 MAX_COHORT = 10_000
 
+
 def _ulid(value: str) -> str:
     """ULID shape, upper-cased; a ValueError lets `build_payload` name the field at fault."""
     if not is_ulid(value):

@@ -170,15 +170,13 @@ class EventStore:
         return candidate
 
     def _index(self, event: Event) -> None:
-        explicit = set(event.explicit_animal_ids())
-        rows = [("animal", a, int(a in explicit)) for a in event.animal_ids()]
-        rows += [("location", loc, 1) for loc in event.location_ids()]
+        rows = [("animal", a) for a in event.explicit_animal_ids()]
+        rows += [("location", loc) for loc in event.location_ids()]
         if feed := event.payload.get("feed_type_code"):
-            rows.append(("feed_type", feed, 1))
+            rows.append(("feed_type", feed))
         self.db.conn.executemany(
-            "INSERT OR IGNORE INTO event_refs (event_id, kind, ref_id, ts_utc, explicit)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(event.id, kind, ref, event.ts_utc, flag) for kind, ref, flag in rows],
+            "INSERT OR IGNORE INTO event_refs (event_id, kind, ref_id, ts_utc) VALUES (?, ?, ?, ?)",
+            [(event.id, kind, ref, event.ts_utc) for kind, ref in rows],
         )
 
     def _unindex(self, event_id: str) -> None:
@@ -251,7 +249,7 @@ class EventStore:
     ) -> list[Event]:
         """Every live event naming one of the animals explicitly, in `(ts_utc, id)` order."""
         ids = self.db.execute(
-            "SELECT DISTINCT event_id FROM event_refs WHERE kind = 'animal' AND explicit = 1"
+            "SELECT DISTINCT event_id FROM event_refs WHERE kind = 'animal'"
             " AND ref_id IN (SELECT value FROM json_each(?))",
             (json_list(animal_ids),),
         ).fetchall()
@@ -279,22 +277,12 @@ class EventStore:
             )
             params.append(json_list(types))
         rows = self.db.execute(
-            "SELECT DISTINCT r.event_id FROM event_refs r WHERE r.kind = ? AND r.explicit = 1"
+            "SELECT DISTINCT r.event_id FROM event_refs r WHERE r.kind = ?"
             " AND r.ref_id IN (SELECT value FROM json_each(?))"
             " AND (r.ts_utc > ? OR (r.ts_utc = ? AND r.event_id >= ?))" + type_clause,
             params,
         ).fetchall()
         return self.events_by_ids(r[0] for r in rows)
-
-    def has_later_events(self, animal_ids: Iterable[str], key: tuple[int, str]) -> bool:
-        """True when some live event after `key` names one of the animals explicitly."""
-        row = self.db.execute(
-            "SELECT 1 FROM event_refs WHERE kind = 'animal' AND explicit = 1"
-            " AND ref_id IN (SELECT value FROM json_each(?))"
-            " AND (ts_utc > ? OR (ts_utc = ? AND event_id > ?)) LIMIT 1",
-            (json_list(animal_ids), key[0], key[0], key[1]),
-        ).fetchone()
-        return row is not None
 
     def revisions(self, event_id: str) -> list[dict[str, Any]]:
         """Prior versions of an edited event, oldest first."""
