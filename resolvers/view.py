@@ -18,6 +18,7 @@ What it changes from `strawberry.asgi.GraphQL`, and why:
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import timedelta
 from typing import Any
@@ -100,6 +101,13 @@ class AnimalTrackGraphQL(GraphQL):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         user = request.scope.get("state", {}).get("user")
         return build_context(request, db=self.db, user=user, settings=self.settings)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON nested too deep for the parser is bad JSON (400 / close 4400), not a crash."""
+        try:
+            return super().decode_json(data)
+        except RecursionError:
+            raise json.JSONDecodeError("JSON nested too deeply", "", 0) from None
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(self.explorer_html)

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from animaltrack.errors import AnimalTrackError
 from animaltrack.events.delete import delete_event
 from animaltrack.events.edit import edit_event
-from animaltrack.services.stats import get_egg_stats
 from animaltrack.events.payloads import (
     AnimalAttributesUpdatedPayload,
     AnimalCohortCreatedPayload,
@@ -36,6 +35,7 @@ from animaltrack.events.payloads import (
     ProductCollectedPayload,
     YieldItem,
 )
+from animaltrack.services.stats import get_egg_stats
 from tests.farm import HOUR, T0, Farm, assert_live_equals_replay
 
 LOCATION_NAMES = ["Strip 1", "Strip 2", "Strip 3", "Nursery 1", "Pond", "Barn"]

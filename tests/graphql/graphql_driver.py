@@ -1,15 +1,25 @@
-"""The GraphQL driver of the API tests: runs operations, fixes the clock, masks snapshots.
+"""The GraphQL drivers of the API tests: run operations, fix the clock, mask snapshots.
 
-`GraphQLDriver.execute(query, variables)` answers what an HTTP client would read: a dict with
-`data` and, when there are any, `errors` (each as GraphQL formats it). This driver runs the
-schema in-process with `execute_sync`; a driver with the same `execute` over HTTP (the app's
-real uvicorn server) can replace it, so the same tests and scenarios run over the wire.
+One abstract client, many backends (STYLE.md): `GraphQLClient.execute(query, variables)`
+answers what an HTTP client would read, a dict with `data` and, when there are any, `errors`
+(each as GraphQL formats it); the helpers the tests share (`data`, `mutate`, `cohort`,
+`selection`, ...) are written once on top of it. Two backends:
+
+- `GraphQLDriver` runs the schema in-process with `execute_sync`, the server's clock fixed at
+  `now`;
+- `HttpGraphQLDriver` POSTs each operation to a running server (the app under uvicorn, see
+  `tests/http/conftest.py`) over one keep-alive connection, authenticated with an API token;
+  the server's clock is the real one, so every time it is given must lie in the past.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from abc import ABC, abstractmethod
 from typing import Any
+
+import httpx
 
 from animaltrack.timefmt import from_iso, to_iso
 from resolvers.auth import User
@@ -33,31 +43,18 @@ def iso(ts: int) -> str:
     return to_iso(ts)
 
 
-class GraphQLDriver:
-    """Runs operations as `user` against `db`, with the server's clock fixed at `now`."""
+class GraphQLClient(ABC):
+    """Runs GraphQL operations as one user; subclasses say how (in-process, over HTTP)."""
 
-    def __init__(self, db, user: User = ADMIN, now: int = NOW, schema=_SCHEMA):
-        self.db = db
-        self.user = user
-        self.now = now
-        self.schema = schema
+    now: int  # the server's now, in ms
 
-    def as_user(self, user: User) -> GraphQLDriver:
-        return GraphQLDriver(self.db, user, self.now, self.schema)
-
-    def context(self):
-        return build_context(
-            None, db=self.db, user=self.user, settings=None, clock=lambda: self.now
-        )
-
+    @abstractmethod
     def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        result = self.schema.execute_sync(
-            query, variable_values=variables, context_value=self.context()
-        )
-        response: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            response["errors"] = [error.formatted for error in result.errors]
-        return response
+        """`{"data": ..., "errors": [...]}` as a client reads it (`errors` only when there are)."""
+
+    @abstractmethod
+    def as_user(self, user: User) -> GraphQLClient:
+        """The same backend, acting as `user`."""
 
     # -- helpers the tests share ---------------------------------------------------------------
 
@@ -116,6 +113,83 @@ class GraphQLDriver:
             }
         """
         return self.data(query, args)["selection"]
+
+
+class GraphQLDriver(GraphQLClient):
+    """Runs operations as `user` against `db`, with the server's clock fixed at `now`."""
+
+    def __init__(self, db, user: User = ADMIN, now: int = NOW, schema=_SCHEMA):
+        self.db = db
+        self.user = user
+        self.now = now
+        self.schema = schema
+
+    def as_user(self, user: User) -> GraphQLDriver:
+        return GraphQLDriver(self.db, user, self.now, self.schema)
+
+    def context(self):
+        return build_context(
+            None, db=self.db, user=self.user, settings=None, clock=lambda: self.now
+        )
+
+    def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        result = self.schema.execute_sync(
+            query, variable_values=variables, context_value=self.context()
+        )
+        response: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            response["errors"] = [error.formatted for error in result.errors]
+        return response
+
+
+class HttpGraphQLDriver(GraphQLClient):
+    """POSTs operations to a running server (`tests/http/conftest.py`'s `LiveServer`) as the
+    user `username`, with a token of its own, over one keep-alive connection.
+
+    Only a 200 is an answer here (a user mistake in a mutation is a union member, a bad query
+    argument an `errors` entry); any other status fails the test with the body. Close it (or
+    use it as a context manager) to close its connection and those of its `as_user` drivers.
+    """
+
+    def __init__(self, server, username: str, *, timeout: float = 10.0):
+        self.server = server
+        self.username = username
+        self.http = httpx.Client(
+            base_url=server.base_url, headers=server.bearer(server.token(username)), timeout=timeout
+        )
+        self._others: list[HttpGraphQLDriver] = []
+
+    @property
+    def now(self) -> int:
+        """The server's clock: the machine's (the server runs in this process)."""
+        return time.time_ns() // 1_000_000
+
+    def as_user(self, user: User) -> HttpGraphQLDriver:
+        other = HttpGraphQLDriver(self.server, user.username)
+        self._others.append(other)
+        return other
+
+    def post(self, body: dict[str, Any]) -> httpx.Response:
+        return self.http.post("/graphql", json=body)
+
+    def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"query": query}
+        if variables:
+            body["variables"] = variables
+        response = self.post(body)
+        assert response.status_code == 200, (response.status_code, response.text)
+        return response.json()
+
+    def close(self) -> None:
+        for other in self._others:
+            other.close()
+        self.http.close()
+
+    def __enter__(self) -> HttpGraphQLDriver:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
 
 # -- masking for snapshots ---------------------------------------------------------------------

@@ -42,7 +42,10 @@ def farm(db_path):
 def cohort(farm: Farm, n=2, at=T0, where="Strip 1", species="duck", sex="female") -> list[str]:
     event = farm.animals.create_cohort(
         AnimalCohortCreatedPayload(
-            species=species, count=n, life_stage="adult", sex=sex,
+            species=species,
+            count=n,
+            life_stage="adult",
+            sex=sex,
             location_id=farm.location_id(where),
         ),
         at,
@@ -72,25 +75,50 @@ def refused(farm: Farm, error: type, command, *, contains: str = "") -> None:
 @pytest.mark.parametrize(
     ("payload_type", "data", "field"),
     [
-        (AnimalCohortCreatedPayload, {"species": "duck", "count": -1, "life_stage": "adult",
-                                      "location_id": "0" * 26}, "count"),
-        (AnimalCohortCreatedPayload, {"species": "duck", "count": 10_001, "life_stage": "adult",
-                                      "location_id": "0" * 26}, "count"),
-        (AnimalCohortCreatedPayload, {"species": "duck", "count": 1, "life_stage": "elder",
-                                      "location_id": "0" * 26}, "life_stage"),
+        (
+            AnimalCohortCreatedPayload,
+            {"species": "duck", "count": -1, "life_stage": "adult", "location_id": "0" * 26},
+            "count",
+        ),
+        (
+            AnimalCohortCreatedPayload,
+            {"species": "duck", "count": 10_001, "life_stage": "adult", "location_id": "0" * 26},
+            "count",
+        ),
+        (
+            AnimalCohortCreatedPayload,
+            {"species": "duck", "count": 1, "life_stage": "elder", "location_id": "0" * 26},
+            "life_stage",
+        ),
         (AnimalMovedPayload, {"resolved_ids": [], "to_location_id": "0" * 26}, "resolved_ids"),
         (AnimalMovedPayload, {"resolved_ids": ["x"], "to_location_id": "0" * 26}, "resolved_ids.0"),
-        (AnimalMovedPayload, {"resolved_ids": [UNKNOWN, UNKNOWN], "to_location_id": "0" * 26},
-         "resolved_ids"),
+        (
+            AnimalMovedPayload,
+            {"resolved_ids": [UNKNOWN, UNKNOWN], "to_location_id": "0" * 26},
+            "resolved_ids",
+        ),
         (AnimalTaggedPayload, {"resolved_ids": [UNKNOWN], "tag": "(!)"}, "tag"),
         (AnimalAttributesUpdatedPayload, {"resolved_ids": [UNKNOWN], "set": {}}, "set"),
         (AnimalMergedPayload, {"survivor_id": UNKNOWN, "merged_ids": [UNKNOWN]}, None),
-        (AnimalOutcomePayload, {"resolved_ids": [UNKNOWN], "outcome": "death",
-                                "yield_items": [{"product_code": "meat", "quantity": "1"}]}, None),
-        (AnimalStatusCorrectedPayload, {"animal_ids": [UNKNOWN], "new_status": "alive",
-                                        "reason": " "}, "reason"),
-        (AnimalMovedPayload, {"resolved_ids": [UNKNOWN], "to_location_id": "0" * 26,
-                              "colour": "blue"}, "colour"),
+        (
+            AnimalOutcomePayload,
+            {
+                "resolved_ids": [UNKNOWN],
+                "outcome": "death",
+                "yield_items": [{"product_code": "meat", "quantity": "1"}],
+            },
+            None,
+        ),
+        (
+            AnimalStatusCorrectedPayload,
+            {"animal_ids": [UNKNOWN], "new_status": "alive", "reason": " "},
+            "reason",
+        ),
+        (
+            AnimalMovedPayload,
+            {"resolved_ids": [UNKNOWN], "to_location_id": "0" * 26, "colour": "blue"},
+            "colour",
+        ),
     ],
 )
 def test_bad_payloads_are_refused_naming_the_field(payload_type, data, field):
@@ -123,16 +151,24 @@ def test_a_cohort_of_an_inactive_species_or_at_an_archived_location_is_refused(f
     farm.locations.archive_location(
         LocationArchivedPayload(location_id=farm.location_id("Nursery 4")), T0, "ppetru"
     )
-    refused(farm, ValidationError, lambda: cohort(farm, where="Nursery 4", at=T0 + 1),
-            contains="not in use")
+    refused(
+        farm,
+        ValidationError,
+        lambda: cohort(farm, where="Nursery 4", at=T0 + 1),
+        contains="not in use",
+    )
 
 
 def test_a_hatch_puts_hatchlings_in_the_brood_location(farm):
     event = farm.animals.record_hatch(
-        HatchRecordedPayload(species="duck", location_id=farm.location_id("Strip 1"),
-                             assigned_brood_location_id=farm.location_id("Nursery 1"),
-                             hatched_live=2),
-        T0, "ines",
+        HatchRecordedPayload(
+            species="duck",
+            location_id=farm.location_id("Strip 1"),
+            assigned_brood_location_id=farm.location_id("Nursery 1"),
+            hatched_live=2,
+        ),
+        T0,
+        "ines",
     )
     rows = farm.db.execute(
         "SELECT DISTINCT location_id, life_stage, origin FROM animal_registry WHERE animal_id IN"
@@ -147,22 +183,37 @@ def test_a_hatch_puts_hatchlings_in_the_brood_location(farm):
 
 def test_moving_to_the_same_location_is_refused(farm):
     ids = cohort(farm)
-    refused(farm, ValidationError, lambda: move(farm, ids, "Strip 1", T0 + HOUR),
-            contains="already at that location")
+    refused(
+        farm,
+        ValidationError,
+        lambda: move(farm, ids, "Strip 1", T0 + HOUR),
+        contains="already at that location",
+    )
 
 
 def test_moving_animals_from_two_locations_at_once_is_refused(farm):
     a, b = cohort(farm, n=1), cohort(farm, n=1, where="Strip 2")
-    refused(farm, ValidationError, lambda: move(farm, a + b, "Nursery 1", T0 + HOUR),
-            contains="different locations")
+    refused(
+        farm,
+        ValidationError,
+        lambda: move(farm, a + b, "Nursery 1", T0 + HOUR),
+        contains="different locations",
+    )
 
 
 def test_moving_with_a_wrong_from_location_is_refused(farm):
     ids = cohort(farm)
-    payload = AnimalMovedPayload(resolved_ids=ids, to_location_id=farm.location_id("Strip 3"),
-                                 from_location_id=farm.location_id("Strip 2"))
-    refused(farm, ValidationError, lambda: farm.animals.move_animals(payload, T0 + 1, "ines"),
-            contains="not at the location")
+    payload = AnimalMovedPayload(
+        resolved_ids=ids,
+        to_location_id=farm.location_id("Strip 3"),
+        from_location_id=farm.location_id("Strip 2"),
+    )
+    refused(
+        farm,
+        ValidationError,
+        lambda: farm.animals.move_animals(payload, T0 + 1, "ines"),
+        contains="not at the location",
+    )
 
 
 def test_moving_to_an_archived_location_or_an_unknown_animal_is_refused(farm):
@@ -170,8 +221,12 @@ def test_moving_to_an_archived_location_or_an_unknown_animal_is_refused(farm):
     farm.locations.archive_location(
         LocationArchivedPayload(location_id=farm.location_id("Nursery 4")), T0, "ppetru"
     )
-    refused(farm, ValidationError, lambda: move(farm, ids, "Nursery 4", T0 + HOUR),
-            contains="not in use")
+    refused(
+        farm,
+        ValidationError,
+        lambda: move(farm, ids, "Nursery 4", T0 + HOUR),
+        contains="not in use",
+    )
     refused(farm, NotFoundError, lambda: move(farm, [UNKNOWN], "Strip 2", T0 + HOUR))
 
 
@@ -181,8 +236,9 @@ def test_moving_an_animal_before_it_existed_or_after_it_died_is_refused(farm):
     farm.animals.record_outcome(
         AnimalOutcomePayload(resolved_ids=ids, outcome="death"), T0 + 2 * DAY, "ines"
     )
-    refused(farm, ValidationError, lambda: move(farm, ids, "Strip 2", T0 + 3 * DAY),
-            contains="died")
+    refused(
+        farm, ValidationError, lambda: move(farm, ids, "Strip 2", T0 + 3 * DAY), contains="died"
+    )
 
 
 # -- attributes, tags, promotion -------------------------------------------------------------
@@ -191,15 +247,20 @@ def test_moving_an_animal_before_it_existed_or_after_it_died_is_refused(farm):
 def test_only_real_attribute_changes_open_an_interval(farm):
     (duck,) = cohort(farm, n=1)
     farm.animals.update_attributes(
-        AnimalAttributesUpdatedPayload(resolved_ids=[duck], set=AttributeSet(sex="female",
-                                                                              life_stage="adult")),
-        T0 + HOUR, "ines",
+        AnimalAttributesUpdatedPayload(
+            resolved_ids=[duck], set=AttributeSet(sex="female", life_stage="adult")
+        ),
+        T0 + HOUR,
+        "ines",
     )
-    assert farm.db.execute(
-        "SELECT COUNT(*) FROM animal_attr_intervals WHERE animal_id = ? AND attr IN"
-        " ('sex', 'life_stage')",
-        (duck,),
-    ).fetchone()[0] == 2
+    assert (
+        farm.db.execute(
+            "SELECT COUNT(*) FROM animal_attr_intervals WHERE animal_id = ? AND attr IN"
+            " ('sex', 'life_stage')",
+            (duck,),
+        ).fetchone()[0]
+        == 2
+    )
 
 
 def test_tagging_twice_and_ending_an_absent_tag_change_nothing(farm):
@@ -216,14 +277,21 @@ def test_tagging_twice_and_ending_an_absent_tag_change_nothing(farm):
 
 def test_a_nickname_clash_is_refused_ignoring_case(farm):
     a, b = cohort(farm)
-    farm.animals.promote_animal(AnimalPromotedPayload(animal_id=a, nickname="Daisy"), T0 + 1,
-                                "ines")
-    refused(farm, ValidationError, lambda: farm.animals.promote_animal(
-        AnimalPromotedPayload(animal_id=b, nickname="DAISY"), T0 + 2, "ines"),
-        contains="already used")
+    farm.animals.promote_animal(
+        AnimalPromotedPayload(animal_id=a, nickname="Daisy"), T0 + 1, "ines"
+    )
+    refused(
+        farm,
+        ValidationError,
+        lambda: farm.animals.promote_animal(
+            AnimalPromotedPayload(animal_id=b, nickname="DAISY"), T0 + 2, "ines"
+        ),
+        contains="already used",
+    )
     # Promoting an identified animal renames it.
-    farm.animals.promote_animal(AnimalPromotedPayload(animal_id=a, nickname="Bella"), T0 + 3,
-                                "ines")
+    farm.animals.promote_animal(
+        AnimalPromotedPayload(animal_id=a, nickname="Bella"), T0 + 3, "ines"
+    )
     assert farm.db.execute(
         "SELECT nickname, identified FROM animal_registry WHERE animal_id = ?", (a,)
     ).fetchone() == ("Bella", 1)
@@ -237,8 +305,9 @@ def test_a_merged_id_is_refused_naming_its_survivor(farm):
     farm.animals.merge_animals(
         AnimalMergedPayload(survivor_id=survivor, merged_ids=[merged]), T0 + 1, "ppetru"
     )
-    refused(farm, ValidationError, lambda: move(farm, [merged], "Strip 2", T0 + 2),
-            contains=survivor)
+    refused(
+        farm, ValidationError, lambda: move(farm, [merged], "Strip 2", T0 + 2), contains=survivor
+    )
     assert farm.db.execute("SELECT alias_id, survivor_id FROM animal_aliases").fetchall() == [
         (merged, survivor)
     ]
@@ -248,33 +317,50 @@ def test_merge_chains_are_flattened(farm):
     a, b, c = cohort(farm, n=3)
     farm.animals.merge_animals(AnimalMergedPayload(survivor_id=b, merged_ids=[a]), T0 + 1, "p")
     farm.animals.merge_animals(AnimalMergedPayload(survivor_id=c, merged_ids=[b]), T0 + 2, "p")
-    assert dict(farm.db.execute("SELECT alias_id, survivor_id FROM animal_aliases").fetchall()) \
-        == {a: c, b: c}
+    assert dict(farm.db.execute("SELECT alias_id, survivor_id FROM animal_aliases").fetchall()) == {
+        a: c,
+        b: c,
+    }
     assert_live_equals_replay(farm)
 
 
 def test_merging_animals_of_two_species_is_refused(farm):
     (duck,), (goose,) = cohort(farm, n=1), cohort(farm, n=1, species="goose")
-    refused(farm, ValidationError, lambda: farm.animals.merge_animals(
-        AnimalMergedPayload(survivor_id=duck, merged_ids=[goose]), T0 + 1, "ppetru"),
-        contains="one species")
+    refused(
+        farm,
+        ValidationError,
+        lambda: farm.animals.merge_animals(
+            AnimalMergedPayload(survivor_id=duck, merged_ids=[goose]), T0 + 1, "ppetru"
+        ),
+        contains="one species",
+    )
 
 
 def test_a_status_correction_to_alive_rejoins_the_last_location_and_keeps_the_gap(farm):
     (duck,) = cohort(farm, n=1)
-    farm.animals.record_outcome(AnimalOutcomePayload(resolved_ids=[duck], outcome="death"),
-                                T0 + HOUR, "ines")
-    refused(farm, ValidationError, lambda: farm.animals.correct_status(
-        AnimalStatusCorrectedPayload(animal_ids=[duck], new_status="dead", reason="x"),
-        T0 + 2 * HOUR, "ppetru"), contains="already dead")
+    farm.animals.record_outcome(
+        AnimalOutcomePayload(resolved_ids=[duck], outcome="death"), T0 + HOUR, "ines"
+    )
+    refused(
+        farm,
+        ValidationError,
+        lambda: farm.animals.correct_status(
+            AnimalStatusCorrectedPayload(animal_ids=[duck], new_status="dead", reason="x"),
+            T0 + 2 * HOUR,
+            "ppetru",
+        ),
+        contains="already dead",
+    )
     farm.animals.correct_status(
         AnimalStatusCorrectedPayload(animal_ids=[duck], new_status="alive", reason="found her"),
-        T0 + 2 * HOUR, "ppetru",
+        T0 + 2 * HOUR,
+        "ppetru",
     )
     strip1 = farm.location_id("Strip 1")
     assert farm.db.execute(
         "SELECT location_id, start_utc, end_utc FROM animal_location_intervals"
-        " WHERE animal_id = ? ORDER BY start_utc", (duck,)
+        " WHERE animal_id = ? ORDER BY start_utc",
+        (duck,),
     ).fetchall() == [(strip1, T0, T0 + HOUR), (strip1, T0 + 2 * HOUR, None)]
     assert farm.db.execute(
         "SELECT location_id FROM live_animals_by_location WHERE animal_id = ?", (duck,)
@@ -286,19 +372,37 @@ def test_a_status_correction_to_alive_rejoins_the_last_location_and_keeps_the_ga
 
 
 def test_location_names_are_unique_ignoring_case(farm):
-    refused(farm, ValidationError, lambda: farm.locations.create_location(
-        LocationCreatedPayload(name="strip 1"), T0, "ppetru"), contains="already exists")
+    refused(
+        farm,
+        ValidationError,
+        lambda: farm.locations.create_location(
+            LocationCreatedPayload(name="strip 1"), T0, "ppetru"
+        ),
+        contains="already exists",
+    )
     pond = farm.locations.create_location(LocationCreatedPayload(name="Pond"), T0, "ppetru")
-    refused(farm, ValidationError, lambda: farm.locations.rename_location(
-        LocationRenamedPayload(location_id=pond.payload["location_id"], new_name="STRIP 2"),
-        T0 + 1, "ppetru"), contains="already exists")
+    refused(
+        farm,
+        ValidationError,
+        lambda: farm.locations.rename_location(
+            LocationRenamedPayload(location_id=pond.payload["location_id"], new_name="STRIP 2"),
+            T0 + 1,
+            "ppetru",
+        ),
+        contains="already exists",
+    )
 
 
 def test_a_location_with_animals_cannot_be_archived(farm):
     cohort(farm, where="Strip 3")
-    refused(farm, ValidationError, lambda: farm.locations.archive_location(
-        LocationArchivedPayload(location_id=farm.location_id("Strip 3")), T0 + 1, "ppetru"),
-        contains="still has animals")
+    refused(
+        farm,
+        ValidationError,
+        lambda: farm.locations.archive_location(
+            LocationArchivedPayload(location_id=farm.location_id("Strip 3")), T0 + 1, "ppetru"
+        ),
+        contains="still has animals",
+    )
 
 
 def test_a_renamed_location_is_found_by_its_name_at_the_time(farm):
@@ -307,7 +411,8 @@ def test_a_renamed_location_is_found_by_its_name_at_the_time(farm):
     ids = cohort(farm, where="Strip 4")
     farm.locations.rename_location(
         LocationRenamedPayload(location_id=farm.location_id("Strip 4"), new_name="Orchard"),
-        T0 + DAY, "ppetru",
+        T0 + DAY,
+        "ppetru",
     )
     before = resolve_filter(farm.db, parse_filter('location:"Strip 4"'), T0 + HOUR)
     after = resolve_filter(farm.db, parse_filter("location:orchard"), T0 + HOUR)
@@ -323,10 +428,15 @@ def test_a_time_in_the_future_is_refused(farm):
 
 
 def test_an_event_needs_an_actor(farm):
-    payload = AnimalCohortCreatedPayload(species="duck", count=1, life_stage="adult",
-                                         location_id=farm.location_id("Strip 1"))
-    refused(farm, ValidationError, lambda: farm.animals.create_cohort(payload, T0, " "),
-            contains="who recorded")
+    payload = AnimalCohortCreatedPayload(
+        species="duck", count=1, life_stage="adult", location_id=farm.location_id("Strip 1")
+    )
+    refused(
+        farm,
+        ValidationError,
+        lambda: farm.animals.create_cohort(payload, T0, " "),
+        contains="who recorded",
+    )
 
 
 def test_event_ids_grow_even_when_the_id_source_goes_backwards(farm):

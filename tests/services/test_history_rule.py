@@ -9,16 +9,16 @@ import threading
 import pytest
 
 from animaltrack.errors import HistoryConflict, SelectionMismatchError
-from animaltrack.events.store import EventStore
-from animaltrack.projections import default_registry
-from animaltrack.services.animal import AnimalService
 from animaltrack.events.payloads import (
     AnimalCohortCreatedPayload,
     AnimalMovedPayload,
     AnimalOutcomePayload,
 )
+from animaltrack.events.store import EventStore
+from animaltrack.projections import default_registry
 from animaltrack.selection import compute_roster_hash, parse_filter, resolve_filter
 from animaltrack.selection.validation import SelectionContext
+from animaltrack.services.animal import AnimalService
 from store import connect, transaction
 from tests.farm import HOUR, T0, Farm, assert_live_equals_replay
 

@@ -1,17 +1,28 @@
-"""The statistics scenarios' service driver (SPEC §16): each scenario step is one driver method.
+"""The drivers of the acceptance scenarios (SPEC §16): each scenario step is one driver method.
 
 The scenarios speak the farm's language (a location by name, a cohort, a bag of feed, eggs), so
-the same test can later run through a GraphQL driver with the same methods: a driver takes
-names and plain values and returns animal ids, events and `EggStats`.
+the same test runs through every backend: `ScenarioDriver` is the one abstract driver, taking
+names and plain values and returning animal ids, `Event`s and statistics; `ServiceDriver` calls
+the domain services directly, `GraphQLScenarioDriver` (`graphql_scenario_driver.py`) sends
+GraphQL operations to a real server over HTTP. A refused command raises `Refused`, named as the
+API names the refusal (`DependentEvents`, `Forbidden`, ...), whichever backend refused it.
 
 Times are fixed: the store's clock is `NOW`, and every scenario happens before it, so `ts_utc`
-values (and the figures) are the same on every run.
+values (and the figures) are the same on every run. (A served API stamps events by the real
+clock, which also lies after `NOW`, so it accepts the same times.)
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+from animaltrack import errors
+from animaltrack.events.delete import delete_event
+from animaltrack.events.edit import edit_event
+from animaltrack.events.model import Event
 from animaltrack.events.payloads import (
     AnimalAttributesUpdatedPayload,
     AnimalCohortCreatedPayload,
@@ -24,11 +35,15 @@ from animaltrack.events.payloads import (
     build_payload,
 )
 from animaltrack.events.store import EventStore
-from animaltrack.projections import default_registry
+from animaltrack.projections import default_registry, intervals
+from animaltrack.projections.replay import copy_log, projection_rows, replay
 from animaltrack.services.animal import AnimalService
 from animaltrack.services.feed import FeedService
 from animaltrack.services.products import ProductService
-from animaltrack.services.stats import get_egg_stats
+from animaltrack.services.readmodels import FeedStock, feed_inventory, roster_facets
+from animaltrack.services.stats import daily_egg_series, get_egg_stats
+from store import connect
+from store.migrations import migrate
 
 HOUR = 3_600_000
 DAY = 86_400_000
@@ -46,13 +61,190 @@ T = ms("2026-06-01T12:00:00Z")
 NOW = T + 30 * DAY
 
 
-class ServiceDriver:
-    """Drives the domain services directly; `actor` records, `admin` may do everything."""
+class Refused(Exception):
+    """A command the backend refused: `kind` is the API's name for the refusal (the GraphQL
+    union member, e.g. `DependentEvents`), `details` its facts in snake_case."""
+
+    def __init__(self, kind: str, message: str, **details: Any):
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+        self.message = message
+        self.details = details
+
+
+# The domain errors the scenarios meet, by the name the API gives them (schema/errors.py).
+_REFUSALS: dict[type[errors.AnimalTrackError], str] = {
+    errors.ValidationError: "ValidationError",
+    errors.NotFoundError: "NotFound",
+    errors.ForbiddenError: "Forbidden",
+    errors.ClockSkewError: "ClockSkew",
+    errors.HistoryConflict: "HistoryConflict",
+    errors.VersionConflict: "VersionConflict",
+    errors.DependentEvents: "DependentEvents",
+    errors.SelectionMismatchError: "SelectionMismatch",
+    errors.ParseError: "FilterSyntaxError",
+}
+
+
+def refused(error: errors.AnimalTrackError) -> Refused:
+    # Any other refusal is a ValidationError, as the API's last exception handler makes it.
+    kind = next((n for cls, n in _REFUSALS.items() if isinstance(error, cls)), "ValidationError")
+    facts = ("field", "current_version", "dependent_event_ids", "conflicting_event_ids", "position")
+    details = {k: getattr(error, k) for k in facts if getattr(error, k, None) is not None}
+    return Refused(kind, error.message, **details)
+
+
+class ScenarioDriver(ABC):
+    """What a §16 scenario asks of a backend. Steps record as the recorder `actor` and return
+    the `Event` (or the new animal ids); `admin=True` acts as the admin instead. Every event a
+    step appended is kept in `events`, in order. `edit` and `delete` raise `Refused` on every
+    backend; a refused step raises `Refused` over GraphQL but the domain error itself through
+    the services (as `test_stats_refusals.py` expects)."""
 
     actor = "ines"
     admin = "ppetru"
 
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def _done(self, event: Event) -> Event:
+        self.events.append(event)
+        return event
+
+    # -- looking things up -----------------------------------------------------------------
+
+    @abstractmethod
+    def location(self, name: str) -> str:
+        """The id of the location called `name`."""
+
+    @abstractmethod
+    def live_ids(self, location: str, at: int | None = None) -> list[str]:
+        """The animals alive at the location, now or at `at`, by id."""
+
+    @abstractmethod
+    def sex_counts(self, location: str, at: int | None = None) -> dict[str, int]:
+        """The roster's facet by sex (`{"female": 10, ...}`), now or at `at`."""
+
+    @abstractmethod
+    def animal_status(self, animal_id: str) -> str | None:
+        """`alive`, `harvested`, ...; None for an animal the registry does not hold."""
+
+    @abstractmethod
+    def feed_stock(self, feed_type: str) -> FeedStock:
+        """The feed inventory row of one feed type (SPEC §10.2)."""
+
+    @abstractmethod
+    def event(self, event_id: str) -> Event:
+        """The event at its latest version."""
+
+    @abstractmethod
+    def revisions(self, event_id: str) -> list[dict[str, Any]]:
+        """Its prior versions, oldest first: `version`, `ts_utc`, `actor`, `payload`."""
+
+    @abstractmethod
+    def is_deleted(self, event_id: str) -> bool:
+        """Whether the event has a tombstone."""
+
+    @abstractmethod
+    def egg_stats(self, location: str, *, ts: int, window_days: int = 30):
+        """SPEC §10.1's figures over `[ts - window_days, ts)`, with the same attribute names
+        as `animaltrack.services.stats.EggStats` (and its three derived figures)."""
+
+    @abstractmethod
+    def daily_eggs(self, location: str, *, ts: int, window_days: int = 30) -> list[tuple]:
+        """`(local day, eggs)` over the same window."""
+
+    @property
+    @abstractmethod
+    def db_path(self) -> Path:
+        """The database file the backend writes (read to compare it with a replay)."""
+
+    def assert_live_equals_replay(self, scratch_dir: Path) -> None:
+        """The live projections equal a fresh replay of a copy of the log (SPEC §12)."""
+        n = len(list(scratch_dir.glob("replayed-*.db")))
+        live, scratch = connect(self.db_path), connect(scratch_dir / f"replayed-{n}.db")
+        try:
+            migrate(scratch)
+            copy_log(self.db_path, scratch)
+            replay(scratch)
+            assert projection_rows(live) == projection_rows(scratch)
+        finally:
+            live.close()
+            scratch.close()
+
+    # -- the scenario steps ----------------------------------------------------------------
+
+    @abstractmethod
+    def create_cohort(
+        self,
+        location: str,
+        count: int,
+        *,
+        ts: int,
+        sex="unknown",
+        life_stage="adult",
+        species="duck",
+    ) -> list[str]: ...
+
+    @abstractmethod
+    def buy_feed(
+        self, feed_type: str, *, bags: int, bag_price_cents: int, ts: int, bag_size_kg=None
+    ) -> Event: ...
+
+    @abstractmethod
+    def give_feed(self, location: str, feed_type: str, kg, *, ts: int) -> Event: ...
+
+    @abstractmethod
+    def collect(
+        self, location: str, product: str, quantity, *, ts: int, resolved_ids=None
+    ) -> Event: ...
+
+    def collect_eggs(self, location: str, pieces, *, ts: int) -> Event:
+        return self.collect(location, "egg.duck", pieces, ts=ts)
+
+    @abstractmethod
+    def sell(self, product: str, quantity, total_price_cents: int, *, ts: int) -> Event: ...
+
+    @abstractmethod
+    def move(self, animal_ids: list[str], to_location: str, *, ts: int) -> Event: ...
+
+    @abstractmethod
+    def update_attributes(self, animal_ids: list[str], *, ts: int, **values) -> Event: ...
+
+    @abstractmethod
+    def harvest(self, animal_ids: list[str], *, ts: int, yields: dict[str, str]) -> Event: ...
+
+    @abstractmethod
+    def edit(
+        self,
+        event_id: str,
+        *,
+        payload=None,
+        ts: int | None = None,
+        expected_version=None,
+        admin: bool = False,
+    ) -> Event:
+        """Edit an event (SPEC §12); `Refused` when refused."""
+
+    @abstractmethod
+    def delete(
+        self,
+        event_id: str,
+        *,
+        reason: str = "recorded by mistake",
+        cascade: bool = False,
+        dry_run: bool = False,
+        admin: bool = False,
+    ) -> list[str]:
+        """Delete an event (SPEC §12): the tombstoned (or would-be) ids; `Refused` when
+        refused."""
+
+
+class ServiceDriver(ScenarioDriver):
+    """Drives the domain services directly; `actor` records, `admin` may do everything."""
+
     def __init__(self, db, now: int = NOW):
+        super().__init__()
         self.db = db
         self.now = now
         self.store = EventStore(db, clock=lambda: self.now)
@@ -60,12 +252,6 @@ class ServiceDriver:
         self.animals = AnimalService(db, self.store, self.registry)
         self.products = ProductService(db, self.store, self.registry)
         self.feed = FeedService(db, self.store, self.registry)
-        # Every event the driver appended, in order; scenarios name the ones they need.
-        self.events = []
-
-    def _done(self, event):
-        self.events.append(event)
-        return event
 
     # -- looking things up -----------------------------------------------------------------
 
@@ -74,7 +260,9 @@ class ServiceDriver:
         assert row is not None, f"no location {name}"
         return row[0]
 
-    def live_ids(self, location: str) -> list[str]:
+    def live_ids(self, location: str, at: int | None = None) -> list[str]:
+        if at is not None:
+            return intervals.live_ids_at_location(self.db, self.location(location), at)
         rows = self.db.execute(
             "SELECT animal_id FROM live_animals_by_location WHERE location_id = ?"
             " ORDER BY animal_id",
@@ -84,6 +272,32 @@ class ServiceDriver:
 
     def event_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+    def sex_counts(self, location: str, at: int | None = None) -> dict[str, int]:
+        return roster_facets(self.db, self.location(location), at=at).by_sex
+
+    def animal_status(self, animal_id: str) -> str | None:
+        row = self.db.execute(
+            "SELECT status FROM animal_registry WHERE animal_id = ?", (animal_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def feed_stock(self, feed_type: str) -> FeedStock:
+        return next(s for s in feed_inventory(self.db) if s.feed_type_code == feed_type)
+
+    def event(self, event_id: str) -> Event:
+        return self.store.get_event(event_id)
+
+    def revisions(self, event_id: str) -> list[dict[str, Any]]:
+        keys = ("version", "ts_utc", "actor", "payload")
+        return [{k: r[k] for k in keys} for r in self.store.revisions(event_id)]
+
+    def is_deleted(self, event_id: str) -> bool:
+        return self.store.is_tombstoned(event_id)
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.db.execute("PRAGMA database_list").fetchone()[2])
 
     # -- the scenario steps ----------------------------------------------------------------
 
@@ -172,11 +386,67 @@ class ServiceDriver:
     def egg_stats(self, location: str, *, ts: int, window_days: int = 30):
         return get_egg_stats(self.db, self.location(location), ts, window_days)
 
+    def daily_eggs(self, location: str, *, ts: int, window_days: int = 30) -> list[tuple]:
+        return daily_egg_series(self.db, self.location(location), ts - window_days * DAY, ts)
+
+    def _who(self, admin: bool) -> dict[str, str]:
+        return (
+            {"actor": self.admin, "role": "admin"}
+            if admin
+            else {"actor": self.actor, "role": "recorder"}
+        )
+
+    def edit(
+        self,
+        event_id: str,
+        *,
+        payload=None,
+        ts: int | None = None,
+        expected_version=None,
+        admin: bool = False,
+    ) -> Event:
+        try:
+            return edit_event(
+                self.db,
+                self.store,
+                self.registry,
+                event_id,
+                payload=payload,
+                ts_utc=ts,
+                expected_version=expected_version,
+                **self._who(admin),
+            )
+        except errors.AnimalTrackError as error:
+            raise refused(error) from error
+
+    def delete(
+        self,
+        event_id: str,
+        *,
+        reason: str = "recorded by mistake",
+        cascade: bool = False,
+        dry_run: bool = False,
+        admin: bool = False,
+    ) -> list[str]:
+        try:
+            return delete_event(
+                self.db,
+                self.store,
+                self.registry,
+                event_id,
+                reason=reason,
+                cascade=cascade,
+                dry_run=dry_run,
+                **self._who(admin),
+            )
+        except errors.AnimalTrackError as error:
+            raise refused(error) from error
+
 
 # -- the shared baseline (scenario 21.1) -------------------------------------------------------
 
 
-def baseline_21_1(d: ServiceDriver) -> dict[str, list[str]]:
+def baseline_21_1(d: ScenarioDriver) -> dict[str, list[str]]:
     """SPEC §10.1's worked example, one day before T at Strip 1.
 
     10 adult female and 3 adult male ducks arrive at T - 1 day; one 20 kg bag of layer feed is
@@ -214,7 +484,7 @@ P = T + DAY
 S = T + 2 * DAY
 
 
-def scenario_21_2(d: ServiceDriver) -> dict[str, list[str]]:
+def scenario_21_2(d: ScenarioDriver) -> dict[str, list[str]]:
     """21.1, then four juvenile ducks (sex unknown) raised in Nursery 1 since T - 1 day join
     Strip 1 at T; 6 kg more feed at T + 12 h and 12 more eggs at T + 20 h; at P = T + 1 day one
     juvenile becomes an adult female."""
@@ -233,7 +503,7 @@ def scenario_21_2(d: ServiceDriver) -> dict[str, list[str]]:
     }
 
 
-def scenario_21_3(d: ServiceDriver) -> dict[str, list[str]]:
+def scenario_21_3(d: ScenarioDriver) -> dict[str, list[str]]:
     """21.2, then at S = T + 2 days four of the original layers move to Strip 2; at S + 6 h
     6 kg are given at Strip 1 and 2 kg at Strip 2; at S + 12 h 10 eggs are collected at Strip 1
     and 4 at Strip 2."""
@@ -247,7 +517,7 @@ def scenario_21_3(d: ServiceDriver) -> dict[str, list[str]]:
     return ids | {"moved": moved, "stayed": ids["females"][4:], "strip2_feed": [strip2_feed]}
 
 
-def scenario_21_4(d: ServiceDriver):
+def scenario_21_4(d: ScenarioDriver):
     """21.3, then 5 eggs are recorded now with a time 2 h before the split (S - 2 h) at Strip 1.
     Returns the ids and the backdated collection event."""
     ids = scenario_21_3(d)

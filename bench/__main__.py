@@ -1,0 +1,204 @@
+"""`python -m bench` (`make bench`): build or reuse a history, run the benchmarks, print a table.
+
+    python -m bench                    # the 1 000 000-event history (cached under .bench/)
+    python -m bench --events 200000    # a smaller history, for a quicker run
+    python -m bench --smoke            # a 5 000-event history in a temporary folder, < 30 s
+
+Figures are printed as a table and written as JSON (default `.bench/results.json`;
+`.bench/results-smoke.json` for `--smoke`). See `bench/suite.py` for what is timed and
+BENCHMARKS.md for the figures measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import suite
+from bench.history import copy_database, ensure_history
+from bench.progress import PhaseProgress
+
+DEFAULT_EVENTS = 1_000_000
+SMOKE_EVENTS = 5_000
+SMOKE_ANIMALS = 500
+DEFAULT_SEED = 1
+CACHE_DIR = Path(".bench")
+
+
+def machine() -> dict:
+    """What the figures were measured on."""
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory_gib = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory_gib = round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    import sqlite3
+
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": memory_gib,
+        "arch": platform.machine(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+def run_bench(
+    *,
+    events: int,
+    animals: int | None,
+    seed: int,
+    cache_dir: Path,
+    repeats: suite.Repeats,
+    console: Console,
+    out: Path | None = None,
+) -> dict:
+    """Build or reuse the history, run every benchmark, print the table; return the results."""
+    began = time.perf_counter()
+    with PhaseProgress(console) as progress:
+        history = ensure_history(
+            cache_dir,
+            seed=seed,
+            events=events,
+            animals=animals,
+            progress=progress,
+            log=lambda line: console.print(line, highlight=False),
+        )
+    summary = history.summary
+    figures: dict[str, dict] = {}
+    console.print("Reads on the history …", highlight=False)
+    figures |= suite.bench_reads(history.path, summary, repeats)
+    work = cache_dir / "work.db"
+    console.print(f"Copying the history to {work} …", highlight=False)
+    copy_database(history.path, work)
+    console.print("Editing a deep egg collection …", highlight=False)
+    figures |= suite.bench_edit(work, summary, repeats)
+    console.print("HTTP and direct calls …", highlight=False)
+    figures |= suite.bench_http(work, summary, repeats)
+    figures = {key: figures[key] for key in suite.FIGURE_KEYS}
+    results = {
+        "machine": machine(),
+        "history": {
+            "path": str(history.path),
+            "seed": summary.seed,
+            "events": summary.events,
+            "animals": summary.animals,
+            "alive_at_end": summary.alive_at_end,
+            "days": summary.days,
+            "start_ts": summary.start_ts,
+            "end_ts": summary.end_ts,
+            "counts": summary.counts,
+            "reused": history.reused,
+            "build_seconds": history.build_seconds,
+            "append_seconds": summary.append_seconds,
+            "fold_seconds": summary.fold_seconds,
+            "db_bytes": history.db_bytes,
+        },
+        "figures": figures,
+        "overhead": suite.overheads(figures),
+        "seconds": round(time.perf_counter() - began, 1),
+    }
+    print_results(console, results)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=2) + "\n")
+        console.print(f"Wrote {out}", highlight=False)
+    return results
+
+
+def _status(met: bool | None) -> str:
+    return "" if met is None else "[green]met[/]" if met else "[red]MISSED[/]"
+
+
+def print_results(console: Console, results: dict) -> None:
+    h = results["history"]
+    console.print(
+        f"History: {h['events']:,} events, {h['animals']:,} animals ({h['alive_at_end']:,} alive"
+        f" at the end), {h['days']:,} days; {h['db_bytes'] / 2**20:,.0f} MiB;"
+        f" built in {h['build_seconds']:,.0f} s (append {h['append_seconds']:,.0f} s,"
+        f" fold {h['fold_seconds']:,.0f} s){' — reused' if h['reused'] else ''}",
+        highlight=False,
+    )
+    table = Table(title="AnimalTrack benchmarks (ms)")
+    for column in ("benchmark", "db", "n", "median", "p99", "target", ""):
+        table.add_column(column, justify="left" if column in ("benchmark", "db") else "right")
+    for key, f in results["figures"].items():
+        target = "" if f["target_ms"] is None else f"< {f['target_ms']:g}"
+        table.add_row(
+            key,
+            f["db"],
+            str(f["n"]),
+            f"{f['median_ms']:.2f}",
+            f"{f['p99_ms']:.2f}",
+            target,
+            _status(f["met"]),
+        )
+    for key, o in results["overhead"].items():
+        table.add_row(
+            f"overhead.{key}",
+            "http − direct",
+            "",
+            f"{o['overhead_ms']:.2f}",
+            f"×{o['ratio']}",
+            f"< {o['target_ms']:g}",
+            _status(o["met"]),
+        )
+    console.print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=None, help="events in the history")
+    parser.add_argument("--animals", type=int, default=None, help="animals ever (events / 10)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--smoke", action="store_true", help="a tiny history, a few repetitions")
+    parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR)
+    parser.add_argument("--out", type=Path, default=None, help="where to write the JSON figures")
+    args = parser.parse_args(argv)
+    console = Console()
+    if args.smoke:
+        with tempfile.TemporaryDirectory(prefix="animaltrack-bench-") as tmp:
+            run_bench(
+                events=args.events or SMOKE_EVENTS,
+                animals=args.animals or SMOKE_ANIMALS,
+                seed=args.seed,
+                cache_dir=Path(tmp),
+                repeats=suite.SMOKE,
+                console=console,
+                out=args.out or args.cache_dir / "results-smoke.json",
+            )
+        return 0
+    run_bench(
+        events=args.events or DEFAULT_EVENTS,
+        animals=args.animals,
+        seed=args.seed,
+        cache_dir=args.cache_dir,
+        repeats=suite.FULL,
+        console=console,
+        out=args.out or args.cache_dir / "results.json",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""Benchmark histories cached under `.bench/`, keyed by seed and size (SPEC §17).
+
+`ensure_history` returns the cached database for `(seed, events)` or builds it: a migrated
+database is filled by `bench.generate.generate_history` under a temporary name and renamed only
+once complete, so an interrupted build is never reused. A JSON file beside it keeps the summary
+(counts, times, the history's first and last instants) for later runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.generate import HistorySummary, Progress, default_animals, generate_history
+from store import connect
+from store.migrations import migrate
+
+# The builder's page cache. SQLite's default (2 MiB) makes the fold of a multi-GB history about
+# 1.5× slower: every index insertion then reads its pages back from the OS.
+BUILD_CACHE_KIB = 1_048_576
+
+
+@dataclass
+class History:
+    path: Path
+    summary: HistorySummary
+    reused: bool
+    build_seconds: float
+    db_bytes: int
+
+
+def history_path(cache_dir: Path, seed: int, events: int, animals: int | None = None) -> Path:
+    suffix = "" if animals in (None, default_animals(events)) else f"-animals{animals}"
+    return Path(cache_dir) / f"history-seed{seed}-events{events}{suffix}.db"
+
+
+def _remove(path: Path) -> None:
+    for extra in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{extra}").unlink(missing_ok=True)
+
+
+def ensure_history(
+    cache_dir: Path,
+    *,
+    seed: int,
+    events: int,
+    animals: int | None = None,
+    progress: Progress | None = None,
+    log: Callable[[str], None] = print,
+) -> History:
+    """The cached history for `(seed, events, animals)`, built first when missing."""
+    animals = default_animals(events) if animals is None else animals
+    path = history_path(cache_dir, seed, events, animals)
+    meta = path.with_suffix(".json")
+    if path.exists() and meta.exists():
+        data = json.loads(meta.read_text())
+        log(f"Reusing {path} ({data['db_bytes'] / 2**20:,.0f} MiB)")
+        return History(
+            path,
+            HistorySummary.from_dict(data["summary"]),
+            True,
+            data["build_seconds"],
+            data["db_bytes"],
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.stem + ".partial.db")
+    _remove(partial)
+    log(f"Building {path}: {events:,} events, {animals:,} animals (seed {seed})")
+    began = time.perf_counter()
+    db = connect(partial)
+    try:
+        migrate(db)
+        db.execute(f"PRAGMA cache_size=-{BUILD_CACHE_KIB}")
+        summary = generate_history(db, seed=seed, events=events, animals=animals, progress=progress)
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+    build_seconds = round(time.perf_counter() - began, 1)
+    os.replace(partial, path)
+    _remove(partial)
+    db_bytes = path.stat().st_size
+    meta.write_text(
+        json.dumps(
+            {"summary": summary.to_dict(), "build_seconds": build_seconds, "db_bytes": db_bytes},
+            indent=2,
+        )
+    )
+    return History(path, summary, False, build_seconds, db_bytes)
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy of `source` at `target` through SQLite's online backup API."""
+    _remove(target)
+    src = sqlite3.connect(str(source))
+    dst = sqlite3.connect(str(target))
+    try:
+        src.backup(dst, pages=65_536)
+    finally:
+        dst.close()
+        src.close()
