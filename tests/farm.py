@@ -7,12 +7,10 @@ tells rather than as set-up.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from animaltrack.events.ids import ulid_factory
 from animaltrack.events.store import EventStore
 from animaltrack.projections import default_registry
 from animaltrack.projections.replay import copy_log, projection_rows, replay
@@ -37,14 +35,7 @@ class Farm:
         self.db = connect(self.path)
         migrate(self.db)
         seed(self.db)
-        counter = itertools.count()
-        id_clock = ulid_factory(lambda: self.now)
-
-        def new_id() -> str:
-            next(counter)
-            return id_clock()
-
-        self.store = EventStore(self.db, clock=lambda: self.now, new_id=new_id)
+        self.store = EventStore(self.db, clock=lambda: self.now)  # ids follow the clock
         self.registry = default_registry(self.db)
         args = (self.db, self.store, self.registry)
         self.animals = AnimalService(*args)
