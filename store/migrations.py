@@ -172,10 +172,29 @@ CREATE TABLE animal_location_intervals (
     location_id TEXT NOT NULL,
     start_utc INTEGER NOT NULL,
     end_utc INTEGER,
-    PRIMARY KEY (animal_id, start_utc)
-) WITHOUT ROWID;
+    UNIQUE (animal_id, start_utc)
+);
 CREATE INDEX animal_location_intervals_at
     ON animal_location_intervals(location_id, {_EOT}, start_utc, animal_id);
+-- An R*Tree over the location intervals' spans answers "which intervals overlap [a, b)" in
+-- logarithmic time wherever in history [a, b) lies (a B-tree on start or end scans half the
+-- history for a mid-history instant). It is an index: triggers keep it in step, rows are
+-- linked by rowid, and readers re-check the exact bounds (the R*Tree stores 32-bit floats,
+-- rounded outwards, so it can only return a few intervals too many, never too few).
+CREATE VIRTUAL TABLE animal_location_spans USING rtree(id, start_utc, end_utc);
+CREATE TRIGGER animal_location_spans_insert AFTER INSERT ON animal_location_intervals BEGIN
+    INSERT INTO animal_location_spans (id, start_utc, end_utc)
+    VALUES (new.rowid, new.start_utc, COALESCE(new.end_utc, {END_OF_TIME_UTC}));
+END;
+CREATE TRIGGER animal_location_spans_update AFTER UPDATE OF start_utc, end_utc
+    ON animal_location_intervals BEGIN
+    UPDATE animal_location_spans
+    SET start_utc = new.start_utc, end_utc = COALESCE(new.end_utc, {END_OF_TIME_UTC})
+    WHERE id = new.rowid;
+END;
+CREATE TRIGGER animal_location_spans_delete AFTER DELETE ON animal_location_intervals BEGIN
+    DELETE FROM animal_location_spans WHERE id = old.rowid;
+END;
 CREATE TABLE animal_attr_intervals (
     animal_id TEXT NOT NULL,
     attr TEXT NOT NULL,
@@ -282,9 +301,21 @@ def _run(db: sqlite_utils.Database, script: str) -> None:
     without_comments = "\n".join(
         line for line in script.splitlines() if not line.lstrip().startswith("--")
     )
-    for statement in without_comments.split(";"):
-        if statement.strip():
-            db.execute(statement)
+    for statement in _statements(without_comments):
+        db.execute(statement)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements; a trigger body's inner `;` does not end its statement."""
+    statements, current = [], ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        in_trigger = "CREATE TRIGGER" in current.upper()
+        complete = not in_trigger or current.rstrip(";").rstrip().endswith("END")
+        if current.strip() != ";" and complete:
+            statements.append(current.strip())
+            current = ""
+    return statements
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

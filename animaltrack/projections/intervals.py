@@ -256,13 +256,25 @@ def states_at(db, animal_ids: Iterable[str], ts: int) -> dict[str, AnimalState]:
     return {r[0]: AnimalState(*r) for r in rows if r[1] is not None}
 
 
+def location_intervals_overlapping(alias: str, start: str, end: str) -> str:
+    """A FROM-clause fragment: the location intervals `alias` overlapping `[start, end)` (SQL
+    expressions), found through the R*Tree `animal_location_spans` wherever in history the span
+    lies. The R*Tree may return a few intervals too many: callers test the exact bounds."""
+    return (
+        f"animal_location_spans AS {alias}_span CROSS JOIN animal_location_intervals AS {alias}"
+        f" ON {alias}.rowid = {alias}_span.id"
+        f" AND {alias}_span.start_utc < {end} AND {alias}_span.end_utc > {start}"
+    )
+
+
 def live_ids_at_location(db, location_id: str, ts: int) -> list[str]:
     """Animals alive at the location at ts, sorted (alive animals always have an open-at-ts
     location interval, so the covering interval is enough)."""
     rows = db.execute(
         f"""
-        SELECT l.animal_id FROM animal_location_intervals l
-        WHERE l.location_id = :loc AND l.start_utc <= :ts AND {_END} > :ts
+        SELECT l.animal_id FROM {location_intervals_overlapping("l", ":ts", ":ts + 1")}
+        WHERE l.location_id = :loc AND l.start_utc <= :ts
+          AND COALESCE(l.end_utc, {END_OF_TIME_UTC}) > :ts
           AND EXISTS (SELECT 1 FROM animal_attr_intervals s WHERE s.animal_id = l.animal_id
             AND s.attr = 'status' AND s.value = 'alive' AND s.start_utc <= :ts
             AND COALESCE(s.end_utc, {END_OF_TIME_UTC}) > :ts)

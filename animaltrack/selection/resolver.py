@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from animaltrack.errors import ValidationError
 from animaltrack.events.enums import AnimalStatus
 from animaltrack.events.ids import is_ulid
+from animaltrack.projections.intervals import location_intervals_overlapping
 from animaltrack.projections.locations import location_names_at
 from animaltrack.selection.hashing import compute_roster_hash
 from animaltrack.selection.parser import FieldFilter, FilterAST
@@ -146,7 +147,8 @@ def resolve_filter(db, filter_ast: FilterAST, ts_utc: int) -> SelectionResult:
             str(driver_location), _location_ids(db, driver_location.values, ts_utc)
         )
         source = (
-            "SELECT l.animal_id, 'alive' AS status FROM animal_location_intervals l"
+            "SELECT l.animal_id, 'alive' AS status"
+            f" FROM {location_intervals_overlapping('l', ':ts', ':ts + 1')}"
             f" WHERE l.location_id IN {q.values(ids)} AND {_END.format(alias='l')} > :ts"
             " AND l.start_utc <= :ts AND EXISTS (SELECT 1 FROM animal_attr_intervals s"
             " WHERE s.animal_id = l.animal_id AND s.attr = 'status' AND s.value = 'alive'"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from animaltrack.errors import NotFoundError
+from animaltrack.projections.intervals import location_intervals_overlapping
 from animaltrack.projections.locations import get_location
 from animaltrack.services.stats import check_ms, round_ratio, window_bounds
 from store.migrations import END_OF_TIME_UTC
@@ -201,7 +202,7 @@ def _attr_at(alias: str, attr: str) -> str:
 _AT_SQL = f"""
 SELECT l.location_id, r.species, {_attr_at("sx", "sex")}, {_attr_at("ls", "life_stage")},
        COUNT(*)
-FROM animal_location_intervals AS l
+FROM {location_intervals_overlapping("l", ":at", ":at + 1")}
 JOIN animal_registry AS r ON r.animal_id = l.animal_id
 WHERE {{where}} COALESCE(l.end_utc, {_EOT}) > :at AND l.start_utc <= :at
   AND EXISTS (SELECT 1 FROM animal_attr_intervals AS st WHERE st.animal_id = l.animal_id

@@ -44,6 +44,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from animaltrack.errors import ValidationError
+from animaltrack.projections.intervals import location_intervals_overlapping
 from animaltrack.projections.locations import get_location
 from store.migrations import END_OF_TIME_UTC
 
@@ -263,7 +264,7 @@ WITH spans AS (
   SELECT l.animal_id AS animal_id,
          MAX(l.start_utc, :start) AS s,
          MIN(COALESCE(l.end_utc, {_EOT}), :end) AS e
-  FROM animal_location_intervals AS l
+  FROM {location_intervals_overlapping("l", ":start", ":end")}
   WHERE l.location_id = :location
     AND COALESCE(l.end_utc, {_EOT}) > :start
     AND l.start_utc < :end
@@ -294,7 +295,7 @@ def _covers(alias: str, attr: str, value: str) -> str:
 
 
 _COUNT_NOW_SQL = f"""
-SELECT COUNT(*) FROM animal_location_intervals AS l
+SELECT COUNT(*) FROM {location_intervals_overlapping("l", ":ts", ":ts + 1")}
 JOIN animal_registry AS r ON r.animal_id = l.animal_id
 WHERE l.location_id = :location
   AND COALESCE(l.end_utc, {_EOT}) > :ts AND l.start_utc <= :ts
