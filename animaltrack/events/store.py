@@ -268,20 +268,26 @@ class EventStore:
         `kind` is "animal" (named explicitly; derived producers do not count), "location" or
         "feed_type"; `types` narrows to those event types.
         """
-        type_clause = ""
-        params: list = [kind, json_list(refs), since[0], since[0], since[1]]
-        if types is not None:
-            type_clause = (
-                " AND r.event_id IN (SELECT id FROM events WHERE type IN"
-                " (SELECT value FROM json_each(?)))"
+        after = "(ts_utc > :ts OR (ts_utc = :ts AND {id} >= :id))"
+        params = {"kind": kind, "refs": json_list(refs), "ts": since[0], "id": since[1]}
+        if types is None:
+            sql = (
+                "SELECT DISTINCT event_id FROM event_refs WHERE kind = :kind"
+                " AND ref_id IN (SELECT value FROM json_each(:refs))"
+                f" AND {after.format(id='event_id')}"
             )
-            params.append(json_list(types))
-        rows = self.db.execute(
-            "SELECT DISTINCT r.event_id FROM event_refs r WHERE r.kind = ?"
-            " AND r.ref_id IN (SELECT value FROM json_each(?))"
-            " AND (r.ts_utc > ? OR (r.ts_utc = ? AND r.event_id >= ?))" + type_clause,
-            params,
-        ).fetchall()
+        else:
+            # Few events are of the asked types (location events, feed given): drive from
+            # those through the (type, ts_utc) index rather than from every later event that
+            # shares a location, which deep in history is most of the log.
+            params["types"] = json_list(types)
+            sql = (
+                "SELECT e.id FROM events e WHERE e.type IN (SELECT value FROM json_each(:types))"
+                f" AND {after.format(id='e.id')} AND EXISTS (SELECT 1 FROM event_refs r"
+                " WHERE r.event_id = e.id AND r.kind = :kind"
+                " AND r.ref_id IN (SELECT value FROM json_each(:refs)))"
+            )
+        rows = self.db.execute(sql, params).fetchall()
         return self.events_by_ids(r[0] for r in rows)
 
     def revisions(self, event_id: str) -> list[dict[str, Any]]:
