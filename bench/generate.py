@@ -270,6 +270,7 @@ class _Farm:
         self.price_cents = {"starter": 2100, "grower": 1900, "layer": 1800}
         self.meat_g = 0
         self.nicknames = 0
+        self.corrections = 0
         self.struct_events = 0
         self.step_ms = max(1, 14 * HOUR_MS // EVENTS_PER_DAY)
         merges = max(1, events // 50_000)
@@ -362,7 +363,7 @@ class _Farm:
         for animal_id in ids:
             long_lived = self.rng.random() < 0.45
             animal = _Animal(animal_id, species, sex, stage, location, long_lived)
-            span = self.rng.uniform(0.9, 2.0) if long_lived else self.rng.uniform(0.3, 0.8)
+            span = self.rng.uniform(1.0, 2.3) if long_lived else self.rng.uniform(0.35, 0.9)
             age = _STAGE_AGE[stage]
             self._plan(d, animal, age, max(1, round((span - age / 2) * self.life)))
             self._enter(animal)
@@ -581,8 +582,9 @@ class _Farm:
             self.emit(t.PRODUCT_SOLD, {"product_code": "meat"}, payload)
         for _ in range(self.merge_days.get(d, 0)):
             self.merge(d)
-        for n in range(self.correction_days.get(d, 0)):
-            self.correct(d, back_to_life=n % 2 == 0 or self.rng.random() < 0.5)
+        for _ in range(self.correction_days.get(d, 0)):
+            self.corrections += 1
+            self.correct(d, back_to_life=self.corrections % 2 == 1)
 
     def merge(self, d: int) -> None:
         """Two or three records turn out to be one bird: merge them into the first."""

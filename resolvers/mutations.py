@@ -129,6 +129,10 @@ class Mutation:
             )
             if v is not None
         }
+        if not attributes:  # the payload's `set` is spread over three fields of this input
+            raise ValidationError(
+                "Say which attribute to set: sex, lifeStage or reproStatus.", field=None
+            )
         payload = _payload(
             p.AnimalAttributesUpdatedPayload,
             resolved_ids=input.resolved_ids,

@@ -1,15 +1,19 @@
-"""Shared fixtures: a real SQLite file per test, migrated and seeded."""
+"""Shared fixtures: a real SQLite file per test, migrated and seeded; the app served on it."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
 
 from animaltrack.seeding import seed
+from resolvers.app import create_app, default_schema
 from store import connect
 from store.migrations import migrate
+from tests.live_server import LiveServer, make_db, serving
+from tools.settings import Settings
 
 # "ci": repeatable and bounded for `make test`; "stress": many fresh random cases for `make load`.
 settings.register_profile("ci", deadline=None, derandomize=True, max_examples=60, print_blob=True)
@@ -30,3 +34,20 @@ def seeded_db(db_path):
     seed(db)
     yield db
     db.close()
+
+
+@pytest.fixture(scope="session")
+def served_schema():
+    """The production schema (with its limits), built once for the per-test servers."""
+    return default_schema()
+
+
+@pytest.fixture
+def fresh_server(tmp_path, served_schema) -> Iterator[LiveServer]:
+    """The app under uvicorn on 127.0.0.1 (a free port), serving a fresh migrated and seeded
+    database file of this test's own, with the production settings (tokens only)."""
+    db_path = make_db(tmp_path / "served.db")
+    with serving(
+        create_app(Settings(db_path=str(db_path)), schema=served_schema), db_path
+    ) as server:
+        yield server

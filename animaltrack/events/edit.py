@@ -77,7 +77,11 @@ def _edited_payload(old: Event, changes: dict[str, Any]) -> dict[str, Any]:
                 f"'{field}' cannot be edited: delete the event and record it again.", field=field
             )
     merged = {**old.payload, **changes}
-    return dump_payload(build_payload(PAYLOAD_TYPES[old.type], **merged))
+    try:
+        return dump_payload(build_payload(PAYLOAD_TYPES[old.type], **merged))
+    except ValidationError as error:  # name the field as the caller gave it: inside `payload`
+        field = f"payload.{error.field}" if error.field else "payload"
+        raise ValidationError(error.message, field=field) from error
 
 
 def _entity_refs(db, store: EventStore, old: Event, payload: dict, ts: int) -> dict[str, Any]:

@@ -8,8 +8,12 @@ answers what an HTTP client would read, a dict with `data` and, when there are a
 - `GraphQLDriver` runs the schema in-process with `execute_sync`, the server's clock fixed at
   `now`;
 - `HttpGraphQLDriver` POSTs each operation to a running server (the app under uvicorn, see
-  `tests/http/conftest.py`) over one keep-alive connection, authenticated with an API token;
+  `tests/live_server.py`) over one keep-alive connection, authenticated with an API token;
   the server's clock is the real one, so every time it is given must lie in the past.
+
+Tests that run on both write their times relative to `now` (`gql.now - DAY`), so that one
+masked snapshot fits both backends; a test may instead fix an instant in the past of both
+clocks (`NOW`) if it gives every time, `at` included (the worked example of egg statistics).
 """
 
 from __future__ import annotations
@@ -28,9 +32,8 @@ from schema.schema import build_schema
 
 DAY = 86_400_000
 HOUR = 3_600_000
-# The server's clock in these tests; every recorded time lies before it.
+# The in-process server's clock; every recorded time lies before it (the real clock is later).
 NOW = from_iso("2026-06-01T12:00:00.000Z")
-YESTERDAY = NOW - DAY
 
 ADMIN = User("ppetru", "admin")
 RECORDER = User("ines", "recorder")
@@ -87,8 +90,11 @@ class GraphQLClient(ABC):
         """
         return self.data(query, {"input": input})[name]
 
-    def cohort(self, location: str, count: int, *, sex="FEMALE", stage="ADULT", ts=YESTERDAY):
-        """Create a cohort of ducks; return their ids."""
+    def cohort(
+        self, location: str, count: int, *, sex="FEMALE", stage="ADULT", ts: int | None = None
+    ):
+        """Create a cohort of ducks at `ts` (default: a day before now); return their ids."""
+        ts = self.now - DAY if ts is None else ts
         result = self.mutate(
             "createCohort",
             {
@@ -113,6 +119,21 @@ class GraphQLClient(ABC):
             }
         """
         return self.data(query, args)["selection"]
+
+    def selection_input(self, filter: str, **hashing: Any) -> dict[str, Any]:
+        """What a selection mutation sends after asking `selection` (with `hashing`'s
+        `at`/`fromLocationId`/`locationId`): the filter, the ids seen and their hash."""
+        seen = self.selection(filter, **hashing)
+        return {
+            "filter": filter,
+            "resolvedIds": seen["animalIds"],
+            "rosterHash": seen["rosterHash"],
+        }
+
+    def event_count(self) -> int:
+        """How many events are recorded, deleted ones included."""
+        query = "{ events(first: 0, includeDeleted: true) { totalCount } }"
+        return self.data(query)["events"]["totalCount"]
 
 
 class GraphQLDriver(GraphQLClient):
@@ -143,7 +164,7 @@ class GraphQLDriver(GraphQLClient):
 
 
 class HttpGraphQLDriver(GraphQLClient):
-    """POSTs operations to a running server (`tests/http/conftest.py`'s `LiveServer`) as the
+    """POSTs operations to a running server (`tests/live_server.py`'s `LiveServer`) as the
     user `username`, with a token of its own, over one keep-alive connection.
 
     Only a 200 is an answer here (a user mistake in a mutation is a union member, a bad query
@@ -196,12 +217,14 @@ class HttpGraphQLDriver(GraphQLClient):
 
 _ULID = re.compile(r"\b[0-7][0-9A-HJKMNP-TV-Z]{25}\b")
 _TIME = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\b")
+_MESSAGE_TIME = re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d UTC\b")  # timefmt.human
 _OPAQUE_KEYS = {"rosterHash", "currentRosterHash", "cursor", "startCursor", "endCursor"}
 
 
 def mask(value: Any) -> Any:
     """Replace what differs between runs: ULIDs become `<id1>`, `<id2>`… in order of first
-    appearance (so equal ids stay equal), times `<time>`, hashes and cursors `<hash>`/`<cursor>`.
+    appearance (so equal ids stay equal), times `<time>` (the ISO ones and the short ones of
+    messages), hashes and cursors `<hash>`/`<cursor>`.
     The fixed ids of the seed locations are kept, so snapshots stay readable."""
     names: dict[str, str] = {}
 
@@ -219,7 +242,7 @@ def mask(value: Any) -> Any:
         if isinstance(item, str):
             if key in _OPAQUE_KEYS:
                 return "<cursor>" if "ursor" in key else "<hash>"
-            return _TIME.sub("<time>", _ULID.sub(ulid, item))
+            return _MESSAGE_TIME.sub("<time>", _TIME.sub("<time>", _ULID.sub(ulid, item)))
         return item
 
     return walk(value)

@@ -10,7 +10,7 @@ Final: Strip 1 has 0 females, Strip 2 has 5, Nursery 1 has 3; exactly two Animal
 
 from __future__ import annotations
 
-from graphql_driver import HOUR, NOW, RECORDER, iso, mask
+from graphql_driver import HOUR, RECORDER, iso, mask
 
 FILTER = 'location:"Strip 1"'
 MISMATCH = """
@@ -33,7 +33,7 @@ def test_a_stale_selection_is_refused_then_moved_when_confirmed(gql, snapshot):
     gql.cohort("Strip 2", 3)
 
     # 1. Client A looks (T1).
-    t1 = NOW - 3 * HOUR
+    t1 = gql.now - 3 * HOUR
     seen = gql.selection(FILTER, at=iso(t1), fromLocationId=strip_1)
     assert seen["count"] == 5
 
@@ -49,7 +49,7 @@ def test_a_stale_selection_is_refused_then_moved_when_confirmed(gql, snapshot):
             "rosterHash": b_seen["rosterHash"],
             "fromLocationId": strip_1,
             "toLocationId": strip_2,
-            "tsUtc": iso(NOW - 2 * HOUR),
+            "tsUtc": iso(gql.now - 2 * HOUR),
         },
     )
     assert moved["__typename"] == "AnimalsMoved"
@@ -61,7 +61,7 @@ def test_a_stale_selection_is_refused_then_moved_when_confirmed(gql, snapshot):
         "rosterHash": seen["rosterHash"],
         "fromLocationId": strip_1,
         "toLocationId": nursery_1,
-        "tsUtc": iso(NOW - HOUR),
+        "tsUtc": iso(gql.now - HOUR),
     }
     refused = gql.mutate("moveAnimals", request, MISMATCH)
     assert refused["__typename"] == "SelectionMismatch"
@@ -69,7 +69,7 @@ def test_a_stale_selection_is_refused_then_moved_when_confirmed(gql, snapshot):
     assert refused["added"] == []
     assert refused["currentCount"] == 3
     assert refused["currentAnimalIds"] == sorted(set(flock) - set(two))
-    now_seen = gql.selection(FILTER, at=iso(NOW - HOUR), fromLocationId=strip_1)
+    now_seen = gql.selection(FILTER, at=request["tsUtc"], fromLocationId=strip_1)
     assert refused["currentRosterHash"] == now_seen["rosterHash"]
     assert _females(gql, "Nursery 1") == 0
 

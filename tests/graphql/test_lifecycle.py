@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graphql_driver import HOUR, NOW, RECORDER, YESTERDAY, iso, mask
+from graphql_driver import DAY, HOUR, RECORDER, iso, mask
 
 EDITED = (
     "... on EventEdited { event { version payload } } ... on VersionConflict { currentVersion }"
@@ -30,7 +30,7 @@ def _eggs(gql, quantity: str, driver=None) -> str:
             "locationId": gql.location_id("Strip 1"),
             "productCode": "egg.duck",
             "quantity": quantity,
-            "tsUtc": iso(NOW - HOUR),
+            "tsUtc": iso(gql.now - HOUR),
         },
     )
     assert result["__typename"] == "ProductCollected", result
@@ -75,7 +75,7 @@ def test_a_stale_edit_is_a_version_conflict(gql):
 
 def test_an_edit_that_breaks_history_is_a_history_conflict(gql):
     strip_1, strip_2 = gql.location_id("Strip 1"), gql.location_id("Strip 2")
-    [duck] = gql.cohort("Strip 1", 1, ts=NOW - 10 * HOUR)
+    [duck] = gql.cohort("Strip 1", 1, ts=gql.now - 10 * HOUR)
     seen = gql.selection(f"id:{duck}", fromLocationId=strip_1)
     gql.mutate(
         "moveAnimals",
@@ -85,7 +85,7 @@ def test_an_edit_that_breaks_history_is_a_history_conflict(gql):
             "rosterHash": seen["rosterHash"],
             "fromLocationId": strip_1,
             "toLocationId": strip_2,
-            "tsUtc": iso(NOW - 2 * HOUR),
+            "tsUtc": iso(gql.now - 2 * HOUR),
         },
     )
     died = gql.mutate(
@@ -99,7 +99,7 @@ def test_an_edit_that_breaks_history_is_a_history_conflict(gql):
     )
     result = gql.mutate(
         "editEvent",
-        {"eventId": died["event"]["id"], "tsUtc": iso(NOW - 5 * HOUR)},
+        {"eventId": died["event"]["id"], "tsUtc": iso(gql.now - 5 * HOUR)},
         "... on HistoryConflict { conflictingEventIds }",
     )
     assert result["__typename"] == "HistoryConflict"
@@ -121,7 +121,12 @@ def test_a_recorder_deletes_their_own_feed_given(gql, snapshot):
     """21.6: inventory and statistics drop it; the event stays, with its tombstone."""
     gql.mutate(
         "purchaseFeed",
-        {"feedTypeCode": "layer", "bagsCount": 1, "bagPriceCents": 2400, "tsUtc": iso(YESTERDAY)},
+        {
+            "feedTypeCode": "layer",
+            "bagsCount": 1,
+            "bagPriceCents": 2400,
+            "tsUtc": iso(gql.now - DAY),
+        },
     )
     recorder = gql.as_user(RECORDER)
     given = recorder.mutate(

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import contextlib
 
+import pytest
+
+pytestmark = pytest.mark.in_process_only  # counts the SQL run on the driver's database handle
+
 PAGE = """
   query($first: Int) {
     animals(filter: "species:duck", first: $first) {

@@ -7,26 +7,17 @@ a refused command writes nothing. Responses are snapshotted with ids and times m
 from __future__ import annotations
 
 import pytest
-from graphql_driver import DAY, HOUR, NOW, RECORDER, VIEWER, YESTERDAY, iso, mask
+from graphql_driver import DAY, HOUR, RECORDER, VIEWER, iso, mask
+
+from animaltrack.timefmt import from_iso
 
 STRIP_1 = 'location:"Strip 1"'
-
-
-def _count_events(gql) -> int:
-    return gql.data("{ events(first: 0, includeDeleted: true) { totalCount } }")["events"][
-        "totalCount"
-    ]
 
 
 @pytest.fixture
 def flock(gql):
     """Five adult female ducks at Strip 1 since yesterday."""
     return gql.cohort("Strip 1", 5)
-
-
-def _selection_input(gql, filter: str = STRIP_1, **hashing) -> dict:
-    seen = gql.selection(filter, **hashing)
-    return {"filter": filter, "resolvedIds": seen["animalIds"], "rosterHash": seen["rosterHash"]}
 
 
 # -- animals -----------------------------------------------------------------------------------
@@ -41,7 +32,7 @@ def test_create_cohort_answers_the_new_animal_ids(gql, snapshot):
             "lifeStage": "JUVENILE",
             "locationId": gql.location_id("Nursery 1"),
             "origin": "PURCHASED",
-            "tsUtc": iso(YESTERDAY),
+            "tsUtc": iso(gql.now - DAY),
             "notes": "from the market",
         },
         "... on CohortCreated { animalIds }",
@@ -57,7 +48,7 @@ def test_move_animals_moves_what_the_client_saw(gql, flock, snapshot):
     result = gql.mutate(
         "moveAnimals",
         {
-            **_selection_input(gql, fromLocationId=strip_1),
+            **gql.selection_input(STRIP_1, fromLocationId=strip_1),
             "fromLocationId": strip_1,
             "toLocationId": gql.location_id("Strip 2"),
         },
@@ -71,7 +62,7 @@ def test_move_animals_moves_what_the_client_saw(gql, flock, snapshot):
 def test_update_attributes(gql, flock, snapshot):
     result = gql.mutate(
         "updateAttributes",
-        {**_selection_input(gql), "reproStatus": "INTACT", "notes": "checked"},
+        {**gql.selection_input(STRIP_1), "reproStatus": "INTACT", "notes": "checked"},
         "... on AttributesUpdated { animalIds }",
     )
     assert result["__typename"] == "AttributesUpdated"
@@ -80,14 +71,14 @@ def test_update_attributes(gql, flock, snapshot):
 
 def test_add_tag_then_end_tag(gql, flock, snapshot):
     added = gql.mutate(
-        "addTag", {**_selection_input(gql), "tag": " Broody Hen"}, "... on TagAdded { tag }"
+        "addTag", {**gql.selection_input(STRIP_1), "tag": " Broody Hen"}, "... on TagAdded { tag }"
     )
     assert added["tag"] == "broody-hen"
     tagged = gql.data('{ animals(filter: "tag:broody-hen") { totalCount } }')
     assert tagged["animals"]["totalCount"] == 5
     ended = gql.mutate(
         "endTag",
-        {**_selection_input(gql, "tag:broody-hen"), "tag": "broody-hen"},
+        {**gql.selection_input("tag:broody-hen"), "tag": "broody-hen"},
         "... on TagEnded { tag animalIds }",
     )
     assert ended["__typename"] == "TagEnded"
@@ -112,7 +103,7 @@ def test_record_hatch_creates_hatchlings_at_the_brood_location(gql, snapshot):
             "locationId": gql.location_id("Strip 1"),
             "assignedBroodLocationId": gql.location_id("Nursery 2"),
             "hatchedLive": 4,
-            "tsUtc": iso(YESTERDAY),
+            "tsUtc": iso(gql.now - DAY),
         },
         "... on HatchRecorded { animalIds }",
     )
@@ -130,7 +121,7 @@ def test_record_outcome_harvest_with_yields(gql, flock, snapshot):
     result = gql.mutate(
         "recordOutcome",
         {
-            **_selection_input(gql, f"id:{flock[0]}|{flock[1]}"),
+            **gql.selection_input(f"id:{flock[0]}|{flock[1]}"),
             "outcome": "HARVEST",
             "yieldItems": [
                 {"productCode": "meat", "quantity": "2.5"},
@@ -175,13 +166,13 @@ def test_correct_status(gql, flock, snapshot):
 def test_create_rename_and_archive_a_location(gql, snapshot):
     created = gql.mutate(
         "createLocation",
-        {"name": "Pond", "tsUtc": iso(YESTERDAY)},
+        {"name": "Pond", "tsUtc": iso(gql.now - DAY)},
         "... on LocationCreated { location { name active } }",
     )
     location_id = created["event"]["payload"]["location_id"]
     renamed = gql.mutate(
         "renameLocation",
-        {"locationId": location_id, "newName": "Big Pond", "tsUtc": iso(YESTERDAY + HOUR)},
+        {"locationId": location_id, "newName": "Big Pond", "tsUtc": iso(gql.now - DAY + HOUR)},
         "... on LocationRenamed { location { name } }",
     )
     archived = gql.mutate(
@@ -213,7 +204,7 @@ def test_collect_product_with_a_selection_hashes_the_location(gql, flock):
     result = gql.mutate(
         "collectProduct",
         {
-            **_selection_input(gql, f"id:{flock[0]}|{flock[1]}", locationId=strip_1),
+            **gql.selection_input(f"id:{flock[0]}|{flock[1]}", locationId=strip_1),
             "locationId": strip_1,
             "productCode": "egg.duck",
             "quantity": 2,
@@ -251,7 +242,12 @@ def test_sell_product(gql, snapshot):
 def test_purchase_then_give_feed_answers_the_stock(gql, snapshot):
     bought = gql.mutate(
         "purchaseFeed",
-        {"feedTypeCode": "layer", "bagsCount": 2, "bagPriceCents": 2400, "tsUtc": iso(YESTERDAY)},
+        {
+            "feedTypeCode": "layer",
+            "bagsCount": 2,
+            "bagPriceCents": 2400,
+            "tsUtc": iso(gql.now - DAY),
+        },
         "... on FeedPurchased { balanceKg }",
     )
     given = gql.mutate(
@@ -267,7 +263,12 @@ def test_purchase_then_give_feed_answers_the_stock(gql, snapshot):
 def test_give_feed_beyond_the_stock_warns_of_negative_stock(gql, snapshot):
     gql.mutate(
         "purchaseFeed",
-        {"feedTypeCode": "grower", "bagsCount": 1, "bagPriceCents": 1000, "tsUtc": iso(YESTERDAY)},
+        {
+            "feedTypeCode": "grower",
+            "bagsCount": 1,
+            "bagPriceCents": 1000,
+            "tsUtc": iso(gql.now - DAY),
+        },
     )
     given = gql.mutate(
         "giveFeed",
@@ -284,7 +285,7 @@ def test_give_feed_beyond_the_stock_warns_of_negative_stock(gql, snapshot):
 
 
 def test_a_bad_value_is_a_validation_error_naming_the_field(gql, snapshot):
-    before = _count_events(gql)
+    before = gql.event_count()
     results = {
         "count": gql.mutate(
             "createCohort",
@@ -318,7 +319,7 @@ def test_a_bad_value_is_a_validation_error_naming_the_field(gql, snapshot):
     )
     assert results["count"]["field"] == "count"
     assert results["no purchase"]["field"] == "feedTypeCode"
-    assert _count_events(gql) == before
+    assert gql.event_count() == before
     assert mask(results) == snapshot
 
 
@@ -331,13 +332,13 @@ def test_an_unknown_thing_is_not_found(gql, snapshot):
 
 
 def test_a_time_in_the_future_is_clock_skew(gql, snapshot):
-    result = gql.mutate("createLocation", {"name": "Later", "tsUtc": iso(NOW + 6 * 60_000)})
+    result = gql.mutate("createLocation", {"name": "Later", "tsUtc": iso(gql.now + 6 * 60_000)})
     assert result["__typename"] == "ClockSkew"
     assert mask(result) == snapshot
 
 
 def test_a_filter_that_does_not_parse_is_a_filter_syntax_error(gql, flock, snapshot):
-    seen = _selection_input(gql)
+    seen = gql.selection_input(STRIP_1)
     result = gql.mutate(
         "addTag",
         {**seen, "filter": "sex:purple", "tag": "x"},
@@ -354,19 +355,19 @@ def test_a_backdated_death_before_a_recorded_move_is_a_history_conflict(gql, flo
     moved = gql.mutate(
         "moveAnimals",
         {
-            **_selection_input(gql, f"id:{duck}", fromLocationId=strip_1),
+            **gql.selection_input(f"id:{duck}", fromLocationId=strip_1),
             "fromLocationId": strip_1,
             "toLocationId": strip_2,
-            "tsUtc": iso(NOW - 2 * HOUR),
+            "tsUtc": iso(gql.now - 2 * HOUR),
         },
     )
     assert moved["__typename"] == "AnimalsMoved"
-    before = _count_events(gql)
-    earlier = NOW - 6 * HOUR
+    before = gql.event_count()
+    earlier = gql.now - 6 * HOUR
     result = gql.mutate(
         "recordOutcome",
         {
-            **_selection_input(gql, f"id:{duck}", at=iso(earlier)),
+            **gql.selection_input(f"id:{duck}", at=iso(earlier)),
             "outcome": "DEATH",
             "tsUtc": iso(earlier),
         },
@@ -374,7 +375,7 @@ def test_a_backdated_death_before_a_recorded_move_is_a_history_conflict(gql, flo
     )
     assert result["__typename"] == "HistoryConflict"
     assert result["conflictingEventIds"] == [moved["event"]["id"]]
-    assert _count_events(gql) == before
+    assert gql.event_count() == before
     assert mask(result) == snapshot
 
 
@@ -387,8 +388,9 @@ def test_a_nonce_makes_a_retry_return_the_original_success(gql):
     assert other["field"] == "nonce"
 
 
+@pytest.mark.in_process_only  # sets the server's clock
 def test_a_retried_selection_mutation_without_ts_returns_the_original_success(gql, flock):
-    request = {**_selection_input(gql), "tag": "retry", "nonce": "tablet-42"}
+    request = {**gql.selection_input(STRIP_1), "tag": "retry", "nonce": "tablet-42"}
     first = gql.mutate("addTag", request)
     gql.now += 2_000  # the retry arrives two seconds later
     again = gql.mutate("addTag", request)
@@ -397,8 +399,9 @@ def test_a_retried_selection_mutation_without_ts_returns_the_original_success(gq
 
 
 def test_a_selection_mutation_without_ts_checks_and_records_at_the_same_instant(gql, flock):
-    result = gql.mutate("addTag", {**_selection_input(gql), "tag": "now"})
-    assert result["event"]["tsUtc"] == iso(gql.now)
+    asked = gql.now
+    result = gql.mutate("addTag", {**gql.selection_input(STRIP_1), "tag": "now"})
+    assert asked <= from_iso(result["event"]["tsUtc"]) <= gql.now  # the server's now
 
 
 # -- roles (SPEC §12) --------------------------------------------------------------------------
@@ -406,14 +409,14 @@ def test_a_selection_mutation_without_ts_checks_and_records_at_the_same_instant(
 
 def test_a_viewer_may_not_record_anything(gql, flock, snapshot):
     viewer = gql.as_user(VIEWER)
-    before = _count_events(gql)
+    before = gql.event_count()
     results = {
         "createLocation": viewer.mutate("createLocation", {"name": "Viewer's"}),
-        "addTag": viewer.mutate("addTag", {**_selection_input(gql), "tag": "x"}),
+        "addTag": viewer.mutate("addTag", {**gql.selection_input(STRIP_1), "tag": "x"}),
         "deleteEvent": viewer.mutate("deleteEvent", {"eventId": flock[0]}),
     }
     assert {r["__typename"] for r in results.values()} == {"Forbidden"}
-    assert _count_events(gql) == before
+    assert gql.event_count() == before
     assert mask(results) == snapshot
 
 
@@ -436,12 +439,12 @@ def test_a_recorder_may_not_use_the_admin_commands(gql, flock, snapshot):
     }
     assert {r["__typename"] for r in results.values()} == {"Forbidden"}
     assert mask(results) == snapshot
-    allowed = recorder.mutate("addTag", {**_selection_input(gql), "tag": "checked"})
+    allowed = recorder.mutate("addTag", {**gql.selection_input(STRIP_1), "tag": "checked"})
     assert allowed["__typename"] == "TagAdded"
     assert allowed["event"]["actor"] == "ines"
 
 
 def test_the_actor_is_the_authenticated_user(gql):
     recorder = gql.as_user(RECORDER)
-    result = recorder.mutate("createLocation", {"name": "Shed", "tsUtc": iso(NOW - DAY)})
+    result = recorder.mutate("createLocation", {"name": "Shed", "tsUtc": iso(gql.now - DAY)})
     assert result["event"]["actor"] == "ines"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graphql_driver import HOUR, NOW, iso
+from graphql_driver import HOUR, iso
 
 ANIMALS = """
   query($first: Int, $after: String) {
@@ -51,7 +51,7 @@ def test_the_roster_hash_covers_every_page(gql):
 
 def test_paging_through_events_newest_first(gql):
     for n in range(5):
-        gql.mutate("createLocation", {"name": f"Pen {n}", "tsUtc": iso(NOW - (5 - n) * HOUR)})
+        gql.mutate("createLocation", {"name": f"Pen {n}", "tsUtc": iso(gql.now - (5 - n) * HOUR)})
     total = gql.data("{ events(first: 0) { totalCount pageInfo { hasNextPage } } }")["events"]
     assert total == {"totalCount": 13, "pageInfo": {"hasNextPage": True}}  # 8 seed locations
     seen, after = [], None

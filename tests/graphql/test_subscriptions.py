@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from graphql_driver import iso
 
 from animaltrack.services.bus import default_bus
+
+# Subscribes on the driver's schema object; over HTTP: tests/http/test_subscriptions_over_ws.py.
+pytestmark = pytest.mark.in_process_only
 
 TIMEOUT = 10
 

@@ -37,40 +37,29 @@ from stats_driver import (
     scenario_21_4,
 )
 
-from resolvers.app import create_app, default_schema
 from tests.graphql.graphql_driver import HttpGraphQLDriver
-from tests.http.conftest import make_db, serving
-from tools.settings import Settings
+from tests.live_server import LiveServer
 
 AT = S + DAY  # T + 3 days: where 21.3 to 21.6 read their figures
 
 
-@pytest.fixture(scope="module")
-def served_schema():
-    """The production schema (with its limits), built once for this module's servers."""
-    return default_schema()
-
-
 @contextlib.contextmanager
-def graphql_over_http(tmp_path, schema) -> Iterator[GraphQLScenarioDriver]:
-    """A fresh database served by uvicorn, driven by ines (recorder) and ppetru (admin)."""
+def graphql_over_http(server: LiveServer) -> Iterator[GraphQLScenarioDriver]:
+    """The fresh database `server` serves, driven by ines (recorder) and ppetru (admin)."""
     assert time.time() * 1000 > NOW, "the scenario times must lie in the server's past"
-    db_path = make_db(tmp_path / "server.db")
-    app = create_app(Settings(db_path=str(db_path)), schema=schema)
     with (
-        serving(app, db_path) as server,
         HttpGraphQLDriver(server, "ines") as recorder,
         HttpGraphQLDriver(server, "ppetru") as admin,
     ):
-        yield GraphQLScenarioDriver(recorder, admin, db_path)
+        yield GraphQLScenarioDriver(recorder, admin, server.db_path)
 
 
 @pytest.fixture(params=["service", "graphql-http"])
-def driver(request, tmp_path, served_schema) -> Iterator[ScenarioDriver]:
+def driver(request) -> Iterator[ScenarioDriver]:
     if request.param == "service":
         yield ServiceDriver(request.getfixturevalue("seeded_db"))
     else:
-        with graphql_over_http(tmp_path, served_schema) as http_driver:
+        with graphql_over_http(request.getfixturevalue("fresh_server")) as http_driver:
             yield http_driver
 
 
@@ -379,7 +368,7 @@ def test_21_7_harvest_with_yields(driver):
 # -- the API answers the service's figures, wherever one looks ---------------------------------
 
 
-def test_the_api_answers_the_services_egg_stats_digit_for_digit(seeded_db, tmp_path, served_schema):
+def test_the_api_answers_the_services_egg_stats_digit_for_digit(seeded_db, fresh_server):
     """Scenario 21.4 built through both drivers; then every figure of `eggStats` (the derived
     ones and the daily series too) at three places, nine instants and three windows is the text
     of the service's `EggStats` (a `Decimal` string compared as a string)."""
@@ -387,7 +376,7 @@ def test_the_api_answers_the_services_egg_stats_digit_for_digit(seeded_db, tmp_p
     scenario_21_4(service)
     names = [f.name for f in fields(ApiEggStats) if f.name not in ("location_id", "daily_eggs")]
     instants = [T - DAY, T, P - 1, P, S - 2 * HOUR, S, S + 12 * HOUR, AT, AT + 10 * DAY]
-    with graphql_over_http(tmp_path, served_schema) as api:
+    with graphql_over_http(fresh_server) as api:
         scenario_21_4(api)
         for place in ("Strip 1", "Strip 2", "Nursery 1"):
             for ts in instants:
