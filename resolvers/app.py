@@ -29,7 +29,7 @@ from strawberry.schema import BaseSchema
 from resolvers.auth import DEV_USERNAME, Authenticator
 from resolvers.explorer import STATIC_DIR, explorer_html
 from resolvers.http_errors import DatabaseBusy, database_busy_handler
-from resolvers.limits import protection_extensions
+from resolvers.limits import caching_extensions, protection_extensions
 from resolvers.middleware.auth import AuthMiddleware
 from resolvers.middleware.body_limit import MAX_BODY_BYTES, BodyLimitMiddleware
 from resolvers.middleware.logging import RequestLogMiddleware, configure_request_log
@@ -43,7 +43,7 @@ def default_schema() -> BaseSchema:
     """The AnimalTrack schema with the query limits of SPEC §13, built per request."""
     from schema.schema import build_schema
 
-    return build_schema(extensions=protection_extensions())
+    return build_schema(extensions=[*protection_extensions(), *caching_extensions()])
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -16,10 +16,13 @@ import functools
 from collections.abc import Callable
 
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 
 MAX_DEPTH = 12
@@ -27,10 +30,31 @@ MAX_ALIASES = 50
 MAX_TOKENS = 5000
 
 
+CACHED_DOCUMENTS = 256
+
+
+# The depth and alias limits are validation rules. Strawberry's limiter extensions make a new
+# rule class per instance, which would defeat the validation cache (its key holds the rules), so
+# the rule classes are made once here and added per request with AddValidationRules.
+_LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
+
+
 def protection_extensions() -> list[Callable[[], SchemaExtension]]:
-    """Factories for the three limiter extensions, one fresh set per request."""
+    """Factories for the limits, one fresh set of extensions per request."""
     return [
-        functools.partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
-        functools.partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        functools.partial(AddValidationRules, _LIMIT_RULES),
         functools.partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+    ]
+
+
+def caching_extensions() -> list[Callable[[], SchemaExtension]]:
+    """Parse and validate each distinct document once: a dashboard or a phone form sends the
+    same few operations again and again, and parsing plus validation cost more than running a
+    page of 50 animals. The LRU caches are Strawberry's, shared across requests and bounded."""
+    return [
+        functools.partial(ParserCache, maxsize=CACHED_DOCUMENTS),
+        functools.partial(ValidationCache, maxsize=CACHED_DOCUMENTS),
     ]

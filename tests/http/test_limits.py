@@ -64,8 +64,30 @@ def test_5000_tokens_run_and_5001_are_refused():
 
 def test_each_request_gets_fresh_limiter_instances():
     first, second = SCHEMA.get_extensions(), SCHEMA.get_extensions()
-    assert len(first) == 3
+    assert len(first) == 2  # the depth and alias rules, then the token limit
     assert all(a is not b for a, b in zip(first, second, strict=True))
+
+
+def test_a_repeated_document_is_validated_once():
+    """The limit rules are the same classes on every request, so the validation cache hits."""
+    from resolvers.limits import caching_extensions
+
+    schema = strawberry.Schema(
+        query=Query, extensions=[*protection_extensions(), *caching_extensions()]
+    )
+    query = "{ __typename }"
+    assert schema.execute_sync(query).errors is None
+    before = _validations()
+    assert schema.execute_sync(query).errors is None
+    assert _validations() == before
+
+
+def _validations() -> int:
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    from resolvers.limits import CACHED_DOCUMENTS
+
+    return _get_validate_cache(CACHED_DOCUMENTS).cache_info().misses
 
 
 def test_the_served_schema_applies_the_limits(live_server):
