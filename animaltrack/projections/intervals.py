@@ -51,8 +51,7 @@ class IntervalProjection(Projection):
         if event.type in (t.ANIMAL_COHORT_CREATED, t.HATCH_RECORDED):
             self._create(event, only)
         elif event.type == t.ANIMAL_MOVED:
-            for animal in only_these(p["resolved_ids"], only):
-                self._set_location(animal, p["to_location_id"], ts)
+            self._set_location(only_these(p["resolved_ids"], only), p["to_location_id"], ts)
         elif event.type == t.ANIMAL_ATTRIBUTES_UPDATED:
             for animal in only_these(p["resolved_ids"], only):
                 for attr, value in p["set"].items():
@@ -105,26 +104,39 @@ class IntervalProjection(Projection):
             [(a, attr, value, ts) for a in animals for attr, value in attrs.items()],
         )
 
-    def _set_location(self, animal: str, location: str, ts: int) -> None:
-        row = self.db.execute(
-            "SELECT location_id, start_utc FROM animal_location_intervals"
-            " WHERE animal_id = ? AND end_utc IS NULL",
-            (animal,),
-        ).fetchone()
-        if row is not None:
-            if row[0] == location:
-                return
-            self._end(
-                "animal_location_intervals",
-                "animal_id = ? AND start_utc = ?",
-                (animal, row[1]),
-                row[1],
-                ts,
+    def _set_location(self, animals: list[str], location: str, ts: int) -> None:
+        """Move animals to `location` from ts: close their open interval (or drop it when it
+        would have zero length) and open one there; an animal already there is left alone.
+        Set-based, so moving a flock costs a handful of statements, not a few per bird."""
+        if not animals:
+            return
+        staying = {
+            r[0]
+            for r in self.db.execute(
+                "SELECT animal_id FROM animal_location_intervals WHERE end_utc IS NULL"
+                # `+`: look the animals up by id, not every interval ever at the location
+                " AND +location_id = ? AND animal_id IN (SELECT value FROM json_each(?))",
+                (location, json_list(animals)),
             )
+        }
+        moving = [a for a in animals if a not in staying]
+        if not moving:
+            return
+        ids = json_list(moving)
         self.db.execute(
+            "DELETE FROM animal_location_intervals WHERE end_utc IS NULL AND start_utc >= ?"
+            " AND animal_id IN (SELECT value FROM json_each(?))",
+            (ts, ids),
+        )
+        self.db.execute(
+            "UPDATE animal_location_intervals SET end_utc = ? WHERE end_utc IS NULL"
+            " AND animal_id IN (SELECT value FROM json_each(?))",
+            (ts, ids),
+        )
+        self.db.conn.executemany(
             "INSERT INTO animal_location_intervals (animal_id, location_id, start_utc, end_utc)"
             " VALUES (?, ?, ?, NULL)",
-            (animal, location, ts),
+            [(a, location, ts) for a in moving],
         )
 
     def _set_attr(self, animal: str, attr: str, value: str, ts: int) -> None:
@@ -200,7 +212,7 @@ class IntervalProjection(Projection):
         """Reopen the last location and attribute values from ts on; the gap stays."""
         location = last_location(self.db, animal)
         if location is not None:
-            self._set_location(animal, location, ts)
+            self._set_location([animal], location, ts)
         for attr in DESCRIPTIVE_ATTRS:
             row = self.db.execute(
                 "SELECT value FROM animal_attr_intervals WHERE animal_id = ? AND attr = ?"

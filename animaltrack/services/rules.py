@@ -158,6 +158,11 @@ def _status_corrected(db, e: Event) -> None:
                 f"Animal {animal} is already {p['new_status']} at that time.", field="new_status"
             )
         if p["new_status"] == AnimalStatus.ALIVE:
+            if state.location_id is None:  # it left the living the moment it arrived
+                raise ValidationError(
+                    f"Animal {animal} was never at a location to return to; record it anew.",
+                    field="animal_ids",
+                )
             require_active(db, state.location_id, e.ts_utc, field="animal_ids")
 
 

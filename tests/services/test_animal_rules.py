@@ -446,3 +446,22 @@ def test_event_ids_grow_even_when_the_id_source_goes_backwards(farm):
     cohort(farm, n=1)
     ids = [r[0] for r in farm.db.execute("SELECT id FROM events ORDER BY rowid")]
     assert ids == sorted(ids)
+
+
+def test_an_animal_that_died_the_moment_it_arrived_cannot_be_corrected_back_to_alive(farm):
+    """Found by the property test: its zero-length location interval is never stored, so there
+    is no location for it to rejoin."""
+    (duck,) = cohort(farm, n=1, at=T0)
+    farm.animals.record_outcome(
+        AnimalOutcomePayload(resolved_ids=[duck], outcome="death"), T0, "ines"
+    )
+    refused(
+        farm,
+        ValidationError,
+        lambda: farm.animals.correct_status(
+            AnimalStatusCorrectedPayload(animal_ids=[duck], new_status="alive", reason="x"),
+            T0 + HOUR,
+            "ppetru",
+        ),
+        contains="never at a location",
+    )
