@@ -3,6 +3,7 @@
     python -m bench                    # the 1 000 000-event history (cached under .bench/)
     python -m bench --events 200000    # a smaller history, for a quicker run
     python -m bench --smoke            # a 5 000-event history in a temporary folder, < 30 s
+    python -m bench --rebuild          # build the cached history again
 
 Figures are printed as a table and written as JSON (default `.bench/results.json`;
 `.bench/results-smoke.json` for `--smoke`). See `bench/suite.py` for what is timed and
@@ -15,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -63,6 +65,23 @@ def machine() -> dict:
     }
 
 
+def revision() -> str | None:
+    """The git commit the figures were measured at, `+dirty` when the tree had changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+dirty" if dirty else "")
+
+
 def run_bench(
     *,
     events: int,
@@ -72,6 +91,7 @@ def run_bench(
     repeats: suite.Repeats,
     console: Console,
     out: Path | None = None,
+    rebuild: bool = False,
 ) -> dict:
     """Build or reuse the history, run every benchmark, print the table; return the results."""
     began = time.perf_counter()
@@ -83,6 +103,7 @@ def run_bench(
             animals=animals,
             progress=progress,
             log=lambda line: console.print(line, highlight=False),
+            rebuild=rebuild,
         )
     summary = history.summary
     figures: dict[str, dict] = {}
@@ -98,6 +119,7 @@ def run_bench(
     figures = {key: figures[key] for key in suite.FIGURE_KEYS}
     results = {
         "machine": machine(),
+        "revision": revision(),
         "history": {
             "path": str(history.path),
             "seed": summary.seed,
@@ -174,8 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="a tiny history, a few repetitions")
     parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR)
     parser.add_argument("--out", type=Path, default=None, help="where to write the JSON figures")
+    parser.add_argument("--rebuild", action="store_true", help="build the cached history again")
     args = parser.parse_args(argv)
     console = Console()
+    if not console.is_terminal:  # a log file: keep the table's lines whole
+        console = Console(width=120)
     if args.smoke:
         with tempfile.TemporaryDirectory(prefix="animaltrack-bench-") as tmp:
             run_bench(
@@ -196,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         repeats=suite.FULL,
         console=console,
         out=args.out or args.cache_dir / "results.json",
+        rebuild=args.rebuild,
     )
     return 0
 

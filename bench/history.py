@@ -4,10 +4,17 @@
 database is filled by `bench.generate.generate_history` under a temporary name and renamed only
 once complete, so an interrupted build is never reused. A JSON file beside it keeps the summary
 (counts, times, the history's first and last instants) for later runs.
+
+A cache is only as good as the code that built it. Its JSON records the schema (the SQL of a
+freshly migrated database) and a hash of the sources that write a history (`animaltrack/`,
+`store/`, `bench/generate.py`). A different schema rebuilds it (the old file may not even run
+the current queries); different sources only warn, since rebuilding a 1 000 000-event history
+takes minutes: `python -m bench --rebuild` refreshes it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -19,6 +26,9 @@ from pathlib import Path
 from bench.generate import HistorySummary, Progress, default_animals, generate_history
 from store import connect
 from store.migrations import migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIRS = ("animaltrack", "store")
 
 # The builder's page cache. SQLite's default (2 MiB) makes the fold of a multi-GB history about
 # 1.5× slower: every index insertion then reads its pages back from the OS.
@@ -32,6 +42,32 @@ class History:
     reused: bool
     build_seconds: float
     db_bytes: int
+
+
+def schema_fingerprint() -> str:
+    """sha256 of the schema a fresh migration creates (tables, indexes, triggers)."""
+    db = connect(":memory:")
+    try:
+        migrate(db)
+        rows = db.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL"
+            " AND name NOT LIKE '_sqlite_migrations%' ORDER BY type, name"
+        ).fetchall()
+    finally:
+        db.close()
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
+def source_fingerprint() -> str:
+    """sha256 of the Python sources that decide what a generated history holds."""
+    digest = hashlib.sha256()
+    files = [ROOT / "bench" / "generate.py"]
+    for folder in SOURCE_DIRS:
+        files += sorted((ROOT / folder).rglob("*.py"))
+    for path in files:
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def history_path(cache_dir: Path, seed: int, events: int, animals: int | None = None) -> Path:
@@ -52,22 +88,33 @@ def ensure_history(
     animals: int | None = None,
     progress: Progress | None = None,
     log: Callable[[str], None] = print,
+    rebuild: bool = False,
 ) -> History:
-    """The cached history for `(seed, events, animals)`, built first when missing."""
+    """The cached history for `(seed, events, animals)`, built first when missing, stale (its
+    schema is not the current one) or when `rebuild` is asked."""
     animals = default_animals(events) if animals is None else animals
     path = history_path(cache_dir, seed, events, animals)
     meta = path.with_suffix(".json")
-    if path.exists() and meta.exists():
+    schema, sources = schema_fingerprint(), source_fingerprint()
+    if path.exists() and meta.exists() and not rebuild:
         data = json.loads(meta.read_text())
-        log(f"Reusing {path} ({data['db_bytes'] / 2**20:,.0f} MiB)")
-        return History(
-            path,
-            HistorySummary.from_dict(data["summary"]),
-            True,
-            data["build_seconds"],
-            data["db_bytes"],
-        )
+        if data.get("schema") == schema:
+            log(f"Reusing {path} ({data['db_bytes'] / 2**20:,.0f} MiB)")
+            if data.get("sources") != sources:
+                log(
+                    "  (built by other sources of animaltrack/, store/ or bench/generate.py;"
+                    " `python -m bench --rebuild` refreshes it)"
+                )
+            return History(
+                path,
+                HistorySummary.from_dict(data["summary"]),
+                True,
+                data["build_seconds"],
+                data["db_bytes"],
+            )
+        log(f"The schema changed since {path} was built: building it again")
     path.parent.mkdir(parents=True, exist_ok=True)
+    meta.unlink(missing_ok=True)
     partial = path.with_name(path.stem + ".partial.db")
     _remove(partial)
     log(f"Building {path}: {events:,} events, {animals:,} animals (seed {seed})")
@@ -86,7 +133,13 @@ def ensure_history(
     db_bytes = path.stat().st_size
     meta.write_text(
         json.dumps(
-            {"summary": summary.to_dict(), "build_seconds": build_seconds, "db_bytes": db_bytes},
+            {
+                "summary": summary.to_dict(),
+                "build_seconds": build_seconds,
+                "db_bytes": db_bytes,
+                "schema": schema,
+                "sources": sources,
+            },
             indent=2,
         )
     )

@@ -176,6 +176,9 @@ CREATE TABLE animal_location_intervals (
 );
 CREATE INDEX animal_location_intervals_at
     ON animal_location_intervals(location_id, {_EOT}, start_utc, animal_id);
+-- At most one open interval per animal, found without walking its whole history.
+CREATE UNIQUE INDEX animal_location_intervals_open
+    ON animal_location_intervals(animal_id) WHERE end_utc IS NULL;
 -- An R*Tree over the location intervals' spans answers "which intervals overlap [a, b)" in
 -- logarithmic time wherever in history [a, b) lies (a B-tree on start or end scans half the
 -- history for a mid-history instant). It is an index: triggers keep it in step, rows are

@@ -10,6 +10,7 @@ left the living. Tags are held only while an interval covers T.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from animaltrack.errors import ValidationError
@@ -47,8 +48,6 @@ class _Query:
         return f":{name}"
 
     def values(self, values) -> str:
-        import json
-
         return f"(SELECT value FROM json_each({self.param(json.dumps(list(values)))}))"
 
 
@@ -142,6 +141,7 @@ def resolve_filter(db, filter_ast: FilterAST, ts_utc: int) -> SelectionResult:
     driver_location = next(
         (f for f in filter_ast.filters if f.field == "location" and not f.negated), None
     )
+    driver_ids = next((f for f in filter_ast.filters if f.field == "id" and not f.negated), None)
     if statuses == {AnimalStatus.ALIVE.value} and driver_location is not None:
         ids = location_ids.setdefault(
             str(driver_location), _location_ids(db, driver_location.values, ts_utc)
@@ -155,6 +155,16 @@ def resolve_filter(db, filter_ast: FilterAST, ts_utc: int) -> SelectionResult:
             f" AND s.start_utc <= :ts AND {_END.format(alias='s')} > :ts)"
         )
         skip = driver_location
+    elif driver_ids is not None:
+        # A hand-picked subset (`id:…`, how a client selects animals one by one): start from
+        # those ids instead of every animal with a matching status.
+        source = (
+            f"SELECT s.animal_id, s.value AS status FROM {q.values(driver_ids.values)} AS j"
+            " CROSS JOIN animal_attr_intervals s ON s.animal_id = j.value"
+            f" WHERE s.attr = 'status' AND s.value IN {q.values(sorted(statuses))}"
+            f" AND {_END.format(alias='s')} > :ts AND s.start_utc <= :ts"
+        )
+        skip = None
     else:
         source = (
             "SELECT s.animal_id, s.value AS status FROM animal_attr_intervals s"
