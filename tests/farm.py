@@ -11,6 +11,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from animaltrack.events.store import EventStore
 from animaltrack.projections import default_registry
 from animaltrack.projections.replay import copy_log, projection_rows, replay
@@ -92,3 +94,12 @@ def assert_live_equals_replay(farm: Farm) -> None:
     live, replayed = farm.live_rows(), farm.replayed_rows()
     for table in live:
         assert live[table] == replayed[table], f"{table} differs from a replay of the log"
+
+
+def refused(farm: Farm, error: type, command, *, contains: str = "") -> None:
+    """Run a command that must be refused with `error`; nothing on disk may change."""
+    before = farm.committed_state()
+    with pytest.raises(error) as caught:
+        command()
+    assert contains.lower() in caught.value.message.lower()
+    assert farm.committed_state() == before

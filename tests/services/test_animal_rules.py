@@ -27,7 +27,7 @@ from animaltrack.events.payloads import (
     LocationRenamedPayload,
     build_payload,
 )
-from tests.farm import DAY, HOUR, T0, Farm, assert_live_equals_replay
+from tests.farm import DAY, HOUR, T0, Farm, assert_live_equals_replay, refused
 
 UNKNOWN = "7" * 26
 
@@ -58,15 +58,6 @@ def move(farm: Farm, ids, to: str, at: int):
     return farm.animals.move_animals(
         AnimalMovedPayload(resolved_ids=ids, to_location_id=farm.location_id(to)), at, "ines"
     )
-
-
-def refused(farm: Farm, error: type, command, *, contains: str = "") -> None:
-    """Run a command that must be refused; nothing on disk may change."""
-    before = farm.committed_state()
-    with pytest.raises(error) as caught:
-        command()
-    assert contains.lower() in caught.value.message.lower()
-    assert farm.committed_state() == before
 
 
 # -- payloads refuse what needs no database -------------------------------------------------
