@@ -135,6 +135,22 @@ def _condition(db, q: _Query, f: FieldFilter, ts: int, location_ids: dict) -> st
 
 def resolve_filter(db, filter_ast: FilterAST, ts_utc: int) -> SelectionResult:
     """The ids (sorted) of the animals the filter selects at ts_utc, and their roster hash."""
+    if not filter_ast.filters and _nothing_happens_after(db, ts_utc):
+        # "Every live animal, now" — what a dashboard asks most: the live roster already is
+        # the answer, when no event (not even a deleted one) lies after the instant.
+        ids = [
+            r[0] for r in db.execute("SELECT animal_id FROM live_animals_by_location ORDER BY 1")
+        ]
+        return SelectionResult(ids, compute_roster_hash(ids), ts_utc, "")
+    return _resolve_through_intervals(db, filter_ast, ts_utc)
+
+
+def _nothing_happens_after(db, ts_utc: int) -> bool:
+    (latest,) = db.execute("SELECT MAX(ts_utc) FROM events").fetchone()
+    return latest is None or latest <= ts_utc
+
+
+def _resolve_through_intervals(db, filter_ast: FilterAST, ts_utc: int) -> SelectionResult:
     q = _Query(ts_utc)
     statuses = _statuses(filter_ast)
     location_ids: dict[str, list[str]] = {}

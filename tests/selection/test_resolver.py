@@ -136,3 +136,12 @@ def test_unknown_names_are_refused(farm, text, message):
     with pytest.raises(ValidationError) as refused:
         resolve_filter(farm.db, parse_filter(text), LATER)
     assert message in refused.value.message
+
+
+def test_every_live_animal_now_reads_the_live_roster_and_agrees_with_the_intervals(farm):
+    from animaltrack.selection.resolver import _resolve_through_intervals
+
+    for at in (LATER, farm.now):
+        fast = resolve_filter(farm.db, parse_filter(""), at)
+        assert fast == _resolve_through_intervals(farm.db, parse_filter(""), at)
+    assert names(farm, "", at=LATER) == ["d1", "g1", "h1", "h2", "h3"]
