@@ -73,6 +73,25 @@ def _selection_given(input: inputs.CollectProductInput) -> bool:
     return all(given)
 
 
+def _tag_mutation(info: Info, input: Any, mutation: str, payload_type: type, result: type):
+    """addTag and endTag: the same input, opposite events (`AnimalService.add_tag`/`end_tag`)."""
+    ctx, actor = _start(info, mutation)
+    payload = _payload(
+        payload_type,
+        resolved_ids=input.resolved_ids,
+        tag=input.tag,
+        filter=input.filter,
+        notes=input.notes,
+    )
+    command = getattr(
+        ctx.service(AnimalService), {"addTag": "add_tag", "endTag": "end_tag"}[mutation]
+    )
+    event = command(
+        payload, input.ts_utc, actor, selection=_selection(input, None), nonce=input.nonce
+    )
+    return result.from_event(event)
+
+
 @strawberry.type
 class Mutation:
     # -- animals -------------------------------------------------------------------------------
@@ -147,33 +166,11 @@ class Mutation:
 
     @strawberry.mutation
     def add_tag(self, info: Info, input: inputs.AddTagInput) -> r.AddTagResult:
-        ctx, actor = _start(info, "addTag")
-        payload = _payload(
-            p.AnimalTaggedPayload,
-            resolved_ids=input.resolved_ids,
-            tag=input.tag,
-            filter=input.filter,
-            notes=input.notes,
-        )
-        event = ctx.service(AnimalService).add_tag(
-            payload, input.ts_utc, actor, selection=_selection(input, None), nonce=input.nonce
-        )
-        return r.TagAdded.from_event(event)
+        return _tag_mutation(info, input, "addTag", p.AnimalTaggedPayload, r.TagAdded)
 
     @strawberry.mutation
     def end_tag(self, info: Info, input: inputs.EndTagInput) -> r.EndTagResult:
-        ctx, actor = _start(info, "endTag")
-        payload = _payload(
-            p.AnimalTagEndedPayload,
-            resolved_ids=input.resolved_ids,
-            tag=input.tag,
-            filter=input.filter,
-            notes=input.notes,
-        )
-        event = ctx.service(AnimalService).end_tag(
-            payload, input.ts_utc, actor, selection=_selection(input, None), nonce=input.nonce
-        )
-        return r.TagEnded.from_event(event)
+        return _tag_mutation(info, input, "endTag", p.AnimalTagEndedPayload, r.TagEnded)
 
     @strawberry.mutation
     def promote_animal(self, info: Info, input: inputs.PromoteAnimalInput) -> r.PromoteAnimalResult:
