@@ -8,6 +8,7 @@ from animaltrack.events.model import Event
 from animaltrack.events.payloads import ProductCollectedPayload, ProductSoldPayload
 from animaltrack.projections import intervals
 from animaltrack.projections.animal_registry import registry_rows
+from animaltrack.projections.locations import get_location
 from animaltrack.reference import require_product
 from animaltrack.selection.validation import SelectionContext
 from animaltrack.services.base import Service
@@ -43,6 +44,7 @@ class ProductService(Service):
     ) -> Event:
         def build(ts):
             product = require_product(self.db, payload.product_code)
+            get_location(self.db, payload.location_id)  # an unknown place is NotFound, first
             refs: dict = {"location_id": payload.location_id}
             final = payload
             if payload.resolved_ids is not None or selection is not None:
