@@ -97,18 +97,15 @@ def serve(settings: Settings, host: str | None, port: int | None, dev: bool) -> 
     Example: animaltrack serve --dev
     """
     from animaltrack.seeding import seed as run_seed
+    from resolvers.app import serve as run_server
     from store.migrations import migrate as apply
 
     db = _open(settings)
-    apply(db)
-    run_seed(db)
     try:
-        from resolvers.app import serve as run_server  # noqa: F401
-    except ImportError:
-        raise click.ClickException(
-            f"Database {settings.db_path} is migrated and seeded, but the GraphQL API is not"
-            " built yet, so there is nothing to serve."
-        ) from None
+        apply(db)
+        run_seed(db)
+    finally:
+        db.close()  # the app opens its own connection
     run_server(settings, host=host, port=port, dev=dev)
 
 

@@ -60,6 +60,8 @@ def edit_event(
             )
         new_payload = _edited_payload(old, changes)
         new_ts = old.ts_utc if ts_utc is None else ts_utc
+        if new_payload == old.payload and new_ts == old.ts_utc:
+            raise ValidationError("This edit changes nothing.", field="payload")
         refs = _entity_refs(db, event_store, old, new_payload, new_ts)
         new = event_store.replace_event(
             old, ts_utc=new_ts, payload=new_payload, entity_refs=refs, edited_by=actor

@@ -181,3 +181,14 @@ def test_an_edit_keeps_the_old_version_as_a_revision(farm):
     (revision,) = farm.store.revisions(move.id)
     assert revision["version"] == 1 and revision["ts_utc"] == T0 + HOUR
     assert_live_equals_replay(farm)
+
+
+def test_an_edit_that_changes_nothing_is_refused(farm):
+    _, duck = _duck(farm)
+    move = _move(farm, duck, "Strip 2", T0 + HOUR)
+    refused(
+        farm,
+        ValidationError,
+        lambda: _edit(farm, move.id, actor="ines", role="recorder", payload={}, ts_utc=move.ts_utc),
+        contains="changes nothing",
+    )
