@@ -1,45 +1,25 @@
 """Real uvicorn servers on 127.0.0.1 for the tests that go over HTTP (`tests/http/`, the `http`
 transport of `tests/graphql/`, the scenarios per driver in `tests/stats/`).
 
-`serving` runs an app in a background thread on a socket bound to a free port before the thread
-starts (no port race), and waits for uvicorn's startup to finish on an event — up to 10 s, never
-a fixed sleep (SPEC §17). `make_db` makes the migrated and seeded database file a server serves;
+`serving` runs an app in a background thread (`resolvers.background`) and hands back a
+`LiveServer`. `make_db` makes the migrated and seeded database file a server serves;
 `LiveServer` creates tokens on a connection of the test's own.
 """
 
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import uvicorn
 from starlette.applications import Starlette
 
 from animaltrack.seeding import seed
-from resolvers.app import uvicorn_config
+from resolvers.background import serving_in_thread
 from store import connect
 from store.migrations import migrate
 from store.tokens import create_token, revoke_token
-
-STARTUP_TIMEOUT_S = 10
-
-
-class _ThreadedServer(uvicorn.Server):
-    """uvicorn.Server that reports the end of its startup on a `threading.Event`."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets=None) -> None:
-        try:
-            await super().startup(sockets=sockets)
-        finally:
-            self.ready.set()
 
 
 @dataclass
@@ -82,23 +62,8 @@ class LiveServer:
 @contextlib.contextmanager
 def serving(app: Starlette, db_path: Path) -> Iterator[LiveServer]:
     """Run `app` under uvicorn in a thread for the duration of the block."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = _ThreadedServer(uvicorn_config(app, "127.0.0.1", port, log_config=None))
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True
-    )
-    thread.start()
-    try:
-        if not server.ready.wait(STARTUP_TIMEOUT_S) or not server.started:
-            raise RuntimeError(f"uvicorn did not start on port {port} within {STARTUP_TIMEOUT_S}s")
-        yield LiveServer(f"http://127.0.0.1:{port}", app, db_path)
-    finally:
-        server.should_exit = True
-        thread.join(STARTUP_TIMEOUT_S)
-        sock.close()
+    with serving_in_thread(app) as base_url:
+        yield LiveServer(base_url, app, db_path)
 
 
 def make_db(path: Path) -> Path:
