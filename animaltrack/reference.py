@@ -38,10 +38,6 @@ def require_feed_type(db, code: str) -> dict:
     return row
 
 
-def get_user(db, username: str) -> dict | None:
-    return _row(db, "SELECT * FROM users WHERE username = ?", (username,))
-
-
 def list_rows(db, table: str, order_by: str = "code") -> list[dict]:
     if table not in ("species", "products", "feed_types", "users"):
         raise NotFoundError(f"There is no reference table {table}.")

@@ -52,12 +52,3 @@ class EventLogProjection(Projection):
             {"loc": location, "removed": removed_id},
         )
         self._trim(location)
-
-
-def latest_events_at(db, location_id: str, limit: int = 50) -> list[str]:
-    rows = db.execute(
-        "SELECT event_id FROM event_log_by_location WHERE location_id = ?"
-        " ORDER BY ts_utc DESC, event_id DESC LIMIT ?",
-        (location_id, limit),
-    ).fetchall()
-    return [r[0] for r in rows]

@@ -16,6 +16,11 @@ from animaltrack.events.store import EventStore
 from animaltrack.projections.base import Projection
 
 
+def active_between(created_ts: int, archived_ts: int | None, ts: int) -> bool:
+    """ "Active at T" means `created_ts_utc <= T < archived_ts_utc` (SPEC §3)."""
+    return created_ts <= ts and (archived_ts is None or ts < archived_ts)
+
+
 @dataclass
 class LocationRecord:
     id: str
@@ -25,9 +30,7 @@ class LocationRecord:
     names: list[tuple[str, int]] = None  # (name, start) in order
 
     def active_at(self, ts: int) -> bool:
-        return self.created_ts_utc <= ts and (
-            self.archived_ts_utc is None or ts < self.archived_ts_utc
-        )
+        return active_between(self.created_ts_utc, self.archived_ts_utc, ts)
 
 
 def fold_locations(events: list[Event], check=None) -> dict[str, LocationRecord]:
@@ -99,9 +102,7 @@ class Location:
     archived_ts_utc: int | None
 
     def active_at(self, ts: int) -> bool:
-        return self.created_ts_utc <= ts and (
-            self.archived_ts_utc is None or ts < self.archived_ts_utc
-        )
+        return active_between(self.created_ts_utc, self.archived_ts_utc, ts)
 
 
 _COLUMNS = "id, name, active, created_ts_utc, archived_ts_utc"
@@ -131,16 +132,6 @@ def require_active(db, location_id: str, ts: int, field: str = "location_id") ->
             field=field,
         )
     return location
-
-
-def location_ids_named(db, name: str) -> list[str]:
-    """Ids of locations that have had this name (ignoring case), current name first."""
-    rows = db.execute(
-        "SELECT id FROM locations WHERE name = ? COLLATE NOCASE"
-        " UNION SELECT location_id FROM location_name_intervals WHERE name = ? COLLATE NOCASE",
-        (name, name),
-    ).fetchall()
-    return [r[0] for r in rows]
 
 
 def location_names_at(db, name: str, ts: int) -> list[str]:
