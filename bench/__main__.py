@@ -27,7 +27,7 @@ from rich.table import Table
 
 from bench import suite
 from bench.history import copy_database, ensure_history
-from bench.progress import PhaseProgress
+from tools.progress import PhaseProgress
 
 DEFAULT_EVENTS = 1_000_000
 SMOKE_EVENTS = 5_000

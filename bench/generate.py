@@ -15,14 +15,15 @@ Events are appended in time order (no backdating), so the replay is the in-order
 **The farm.** The eight seeded locations: ducklings grow up in the nurseries and move to the
 strips when adult. Every day: feed purchases when stock runs low (the first before any feed is
 given), feed given at each location with live animals, eggs collected at each location with live
-adult female ducks (producers derived as `ProductService` derives them), new cohorts and hatches
-of 5–60 animals, life-stage and sex updates as animals age, outcomes (harvests with yields in kg,
-deaths, sales), and a filler of moves, tags, tag ends, promotions and repro-status updates naming
-1–5 animals (sometimes up to 20) that brings the log to exactly `events`. A few merges and status
-corrections are spread over the history. The number of days is about `events / 300`; animal
-lifetimes are set so that about `alive` animals live at a time.
+adult female ducks (producers are not stored: they are answered from the intervals), new
+cohorts and hatches of 5–60 animals, life-stage and sex updates as animals age, outcomes
+(harvests with yields in kg, deaths, sales), and a filler of moves, tags, tag ends, promotions
+and repro-status updates naming 1–5 animals (sometimes up to 20) that brings the log to exactly
+`events`. A few merges and status corrections are spread over the history. The number of days
+is about `events / 300`; animal lifetimes are set so that about `alive` animals live at a time.
 
-Entity refs are those the services write (`services/animal.py`, `products.py`, `feed.py`).
+Events carry facts only, as the services write them: the payload and, for cohorts and hatches,
+the ids they create (`EventStore` derives the stored refs from those, SPEC §1.9).
 
 The seed locations are written here (`LocationCreated` at ts 0 by `system`, the fixed ids of
 `seeds/locations.json`) rather than by `animaltrack.seeding.seed`, whose `EventStore` stamps ids
@@ -283,9 +284,10 @@ class _Farm:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def emit(self, event_type: str, refs: dict, payload: Payload, actor: str | None = None):
+    def emit(self, event_type: str, payload: Payload, actor: str | None = None, created: list = ()):
         self.now += self.rng.randint(1, 2 * self.step_ms)
         actor = actor or STAFF[self.rng.random() < 0.35]
+        refs = {"animal_ids": list(created)} if created else {}
         self.store.append_event(event_type, self.now, actor, refs, payload)
         self.count += 1
         self.counts[event_type] += 1
@@ -402,8 +404,7 @@ class _Farm:
             origin=origin,
             notes="delivered in crates" if self.rng.random() < 0.2 else None,
         )
-        refs = {"animal_ids": [a.id for a in animals], "location_id": place}
-        self.emit(t.ANIMAL_COHORT_CREATED, refs, payload)
+        self.emit(t.ANIMAL_COHORT_CREATED, payload, created=[a.id for a in animals])
 
     def hatch(self, d: int, strip: str, size: int) -> None:
         brood = self.rng.choice(self.nurseries) if self.rng.random() < 0.8 else None
@@ -411,10 +412,7 @@ class _Farm:
         payload = HatchRecordedPayload(
             species="duck", location_id=strip, assigned_brood_location_id=brood, hatched_live=size
         )
-        refs = {"animal_ids": [a.id for a in animals], "location_id": strip}
-        if brood:
-            refs["assigned_brood_location_id"] = brood
-        self.emit(t.HATCH_RECORDED, refs, payload)
+        self.emit(t.HATCH_RECORDED, payload, created=[a.id for a in animals])
 
     # -- animals grow ----------------------------------------------------------------------
 
@@ -468,7 +466,7 @@ class _Farm:
         for place, code, kg in plan:
             self.stock_kg[code] -= kg
             payload = FeedGivenPayload(location_id=place, feed_type_code=code, amount_kg=kg)
-            self.emit(t.FEED_GIVEN, {"location_id": place, "feed_type_code": code}, payload)
+            self.emit(t.FEED_GIVEN, payload)
 
     def purchase(self, code: str, bags: int) -> None:
         self.price_cents[code] = max(800, self.price_cents[code] + self.rng.randint(-60, 80))
@@ -480,7 +478,7 @@ class _Farm:
             vendor=self.rng.choice(VENDORS),
         )
         self.stock_kg[code] += 20 * bags
-        self.emit(t.FEED_PURCHASED, {"feed_type_code": code}, payload)
+        self.emit(t.FEED_PURCHASED, payload)
 
     def _has(self, place: str, species: str) -> bool:
         return any(a.species == species for a in self.at[place].items)
@@ -495,8 +493,7 @@ class _Farm:
             payload = ProductCollectedPayload(
                 location_id=place, product_code="egg.duck", quantity=quantity
             )
-            refs = {"location_id": place, "animal_ids": sorted(a.id for a in ducks)}
-            self.emit(t.PRODUCT_COLLECTED, refs, payload)
+            self.emit(t.PRODUCT_COLLECTED, payload)
 
     # -- animals leave ---------------------------------------------------------------------
 
@@ -569,7 +566,7 @@ class _Farm:
                 total_price_cents=quantity * price,
                 buyer=self.rng.choice(BUYERS),
             )
-            self.emit(t.PRODUCT_SOLD, {"product_code": "egg.duck"}, payload)
+            self.emit(t.PRODUCT_SOLD, payload)
         if self.meat_g > 5000 and self.rng.random() < 0.15:
             grams = self.rng.randint(1000, self.meat_g)
             self.meat_g -= grams
@@ -579,7 +576,7 @@ class _Farm:
                 total_price_cents=grams * self.rng.randint(6, 9) // 10,
                 buyer=self.rng.choice(BUYERS),
             )
-            self.emit(t.PRODUCT_SOLD, {"product_code": "meat"}, payload)
+            self.emit(t.PRODUCT_SOLD, payload)
         for _ in range(self.merge_days.get(d, 0)):
             self.merge(d)
         for _ in range(self.correction_days.get(d, 0)):
@@ -599,8 +596,7 @@ class _Farm:
                     merged_ids=[a.id for a in merged],
                     notes="double-counted at delivery",
                 )
-                refs = {"animal_ids": [survivor.id, *(a.id for a in merged)]}
-                self.emit(t.ANIMAL_MERGED, refs, payload, actor=ADMIN)
+                self.emit(t.ANIMAL_MERGED, payload, actor=ADMIN)
                 for animal in merged:
                     self._leave(animal, d, recent=False)
                 return
@@ -613,7 +609,7 @@ class _Farm:
                 payload = AnimalStatusCorrectedPayload(
                     animal_ids=[animal.id], new_status="alive", reason="recorded dead by mistake"
                 )
-                self.emit(t.ANIMAL_STATUS_CORRECTED, {"animal_ids": [animal.id]}, payload, ADMIN)
+                self.emit(t.ANIMAL_STATUS_CORRECTED, payload, ADMIN)
                 self.recently_left.remove(animal)
                 self._enter(animal)
                 days = max(1, round(self.rng.uniform(0.2, 0.5) * self.life))
@@ -624,7 +620,7 @@ class _Farm:
             payload = AnimalStatusCorrectedPayload(
                 animal_ids=[animal.id], new_status="dead", reason="found dead, never recorded"
             )
-            self.emit(t.ANIMAL_STATUS_CORRECTED, {"animal_ids": [animal.id]}, payload, ADMIN)
+            self.emit(t.ANIMAL_STATUS_CORRECTED, payload, ADMIN)
             self._leave(animal, d)
 
     # -- the filler: what happens all day ----------------------------------------------------
@@ -670,9 +666,7 @@ class _Farm:
     def move(self, group: list[_Animal], to: str) -> None:
         source = group[0].location
         ids = sorted(a.id for a in group)
-        payload = AnimalMovedPayload(resolved_ids=ids, to_location_id=to, from_location_id=source)
-        refs = {"animal_ids": ids, "from_location_id": source, "to_location_id": to}
-        self.emit(t.ANIMAL_MOVED, refs, payload)
+        self.emit(t.ANIMAL_MOVED, AnimalMovedPayload(resolved_ids=ids, to_location_id=to))
         for animal in group:
             self.at[source].discard(animal)
             animal.location = to
@@ -715,8 +709,7 @@ class _Farm:
         if animal.sex == "unknown" and self.rng.random() < 0.5:
             sex = animal.sex = self.rng.choice(("female", "male"))
         payload = AnimalPromotedPayload(animal_id=animal.id, nickname=nickname, sex=sex)
-        refs = {"animal_ids": [animal.id], "location_id": animal.location}
-        self.emit(t.ANIMAL_PROMOTED, refs, payload)
+        self.emit(t.ANIMAL_PROMOTED, payload)
         animal.nickname = nickname
 
     def repro(self) -> None:
@@ -733,13 +726,8 @@ class _Farm:
     # -- helpers ---------------------------------------------------------------------------
 
     def _selection_event(self, event_type: str, animals: list[_Animal], build) -> None:
-        """A selection command's event: ids sorted, `location_id` when they share one."""
-        ids = sorted(a.id for a in animals)
-        refs: dict = {"animal_ids": ids}
-        places = {a.location for a in animals}
-        if len(places) == 1:
-            refs["location_id"] = animals[0].location
-        self.emit(event_type, refs, build(ids))
+        """A selection command's event: the animals' ids, sorted."""
+        self.emit(event_type, build(sorted(a.id for a in animals)))
 
     def _chunks(self, items: list, most: int) -> list[list]:
         chunks, i = [], 0

@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Generic, TypeVar
 
-from animaltrack.queries import animals, events, locations
+from animaltrack.queries import animals, events, locations, subjects
 from animaltrack.reference import list_rows
 
 K = TypeVar("K", bound=Hashable)
@@ -96,6 +96,7 @@ class Loaders:
     event: BatchLoader
     tombstone: BatchLoader
     revisions: BatchLoader
+    subjects: BatchLoader
     species: BatchLoader
     product: BatchLoader
     feed_type: BatchLoader
@@ -111,6 +112,9 @@ class Loaders:
             event=BatchLoader(lambda ids: events.events_by_ids(db, ids)),
             tombstone=BatchLoader(lambda ids: events.tombstones_for(db, ids)),
             revisions=BatchLoader(lambda ids: events.revisions_for(db, ids)),
+            subjects=BatchLoader(
+                lambda ids: subjects.subjects_of(db, events.events_by_ids(db, ids).values())
+            ),
             species=BatchLoader(_whole_table(db, "species")),
             product=BatchLoader(_whole_table(db, "products")),
             feed_type=BatchLoader(_whole_table(db, "feed_types")),

@@ -21,21 +21,15 @@ from schema.enums import EventType
 from schema.types.events import Event
 
 
-def _matches(event: DomainEvent, types: set[str] | None, location_id: str | None) -> bool:
-    if types is not None and event.type not in types:
-        return False
-    return location_id is None or location_id in event.location_ids()
-
-
 async def appended_events(
-    bus: EventBus, types: set[str] | None, location_id: str | None
+    bus: EventBus, types: set[str] | None
 ) -> AsyncGenerator[DomainEvent, None]:
-    """Events published on `bus` from now on that match the filters, until closed."""
+    """Events published on `bus` from now on of these types (all when None), until closed."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[DomainEvent] = asyncio.Queue()
 
     def listener(event: DomainEvent) -> None:
-        if _matches(event, types, location_id):
+        if types is None or event.type in types:
             loop.call_soon_threadsafe(queue.put_nowait, event)
 
     unsubscribe = bus.subscribe(listener)
@@ -60,6 +54,13 @@ class Subscription:
     ) -> AsyncGenerator[Event, None]:
         wanted = {t.value for t in types} if types is not None else None
         location = arguments.filter_id(location_id, "location_id")
-        async for event in appended_events(default_bus, wanted, location):
+        async for event in appended_events(default_bus, wanted):
             info.context.loaders.clear()  # a long-lived subscription must not serve stale reads
+            # The places an event is about are derived (a move's source, a tag's strip), so the
+            # location filter reads them once the event has committed.
+            if (
+                location
+                and location not in info.context.loaders.subjects.load(event.id).location_ids
+            ):
+                continue
             yield Event.from_event(event)

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import strawberry
 
 from animaltrack.events.model import Event as DomainEvent
+from animaltrack.queries.subjects import Subjects
 from schema.errors import (
     COMMON_ERRORS,
     SELECTION_ERRORS,
@@ -49,6 +50,10 @@ def _base(event: DomainEvent, warnings: Iterable[MutationWarning] = ()) -> dict[
     return {"event": Event.from_event(event), "warnings": list(warnings)}
 
 
+def _subjects(info: strawberry.Info, event: Event) -> Subjects:
+    return info.context.loaders.subjects.load(str(event.id))
+
+
 def _location(info: strawberry.Info, location_id: str) -> Location | None:
     record = info.context.loaders.location.load(location_id)
     return Location.from_record(record) if record else None
@@ -69,18 +74,20 @@ class CohortCreated(MutationSuccess):
 @strawberry.type
 class AnimalsMoved(MutationSuccess):
     animal_ids: list[ID] = strawberry.field(description="The animals actually moved.")
-    from_location_id: ID
     to_location_id: ID
+
+    @strawberry.field(
+        description="Where the animals came from: the location you named, or where they were"
+        " just before the move as history now tells it."
+    )
+    def from_location_id(self, info: strawberry.Info) -> ID | None:
+        source = _subjects(info, self.event).from_location_id
+        return ID(source) if source else None
 
     @classmethod
     def from_event(cls, event: DomainEvent) -> AnimalsMoved:
         p = event.payload
-        return cls(
-            **_base(event),
-            animal_ids=p["resolved_ids"],
-            from_location_id=p["from_location_id"],
-            to_location_id=p["to_location_id"],
-        )
+        return cls(**_base(event), animal_ids=p["resolved_ids"], to_location_id=p["to_location_id"])
 
 
 @strawberry.type
@@ -204,13 +211,16 @@ class LocationArchived(LocationChange):
 
 @strawberry.type
 class ProductCollected(MutationSuccess):
-    animal_ids: list[ID] = strawberry.field(
-        description="The producers: the ids given, or the ones the server derived."
+    @strawberry.field(
+        description="The producers: the ids given, or the animals of the product's species"
+        " living at the location at that time."
     )
+    def animal_ids(self, info: strawberry.Info) -> list[ID]:
+        return [ID(a) for a in _subjects(info, self.event).animal_ids]
 
     @classmethod
     def from_event(cls, event: DomainEvent) -> ProductCollected:
-        return cls(**_base(event), animal_ids=event.entity_refs.get("animal_ids", []))
+        return cls(**_base(event))
 
 
 @strawberry.type

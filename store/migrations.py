@@ -295,6 +295,41 @@ def m003_projections(db: sqlite_utils.Database) -> None:
     _run(db, _PROJECTIONS)
 
 
+# Steps that rewrite stored rows (SPEC §14): `serve` refuses to start while one is pending on a
+# database that holds events, and names `animaltrack migrate`, which runs it, rebuilds the
+# projections and vacuums the file.
+DATA_MIGRATIONS = frozenset({"m004_facts_only_log"})
+
+_FACTS_ONLY = """
+CREATE TABLE event_locations (
+    event_id TEXT NOT NULL,
+    location_id TEXT NOT NULL,
+    ts_utc INTEGER NOT NULL,
+    PRIMARY KEY (event_id, location_id)
+) WITHOUT ROWID;
+CREATE INDEX event_locations_location ON event_locations(location_id, ts_utc, event_id);
+DROP TABLE event_log_by_location;
+DROP TABLE event_refs;
+CREATE TABLE pending_upgrades (name TEXT PRIMARY KEY);
+UPDATE events SET payload = json_remove(payload, '$.from_location_id')
+    WHERE type = 'AnimalMoved';
+UPDATE event_revisions SET payload = json_remove(payload, '$.from_location_id')
+    WHERE event_id IN (SELECT id FROM events WHERE type = 'AnimalMoved');
+INSERT INTO pending_upgrades (name) SELECT 'facts_only_log' WHERE EXISTS (SELECT 1 FROM events);
+"""
+
+
+@migrations()
+def m004_facts_only_log(db: sqlite_utils.Database) -> None:
+    """The log holds facts only (SPEC §1.9): `event_locations` replaces the latest-500
+    `event_log_by_location`; `event_animals` alone indexes the animals an event names, so
+    `event_refs` goes; every stored move forgets its `from_location_id` (one the server wrote
+    cannot be told from one a client sent). The stored entity refs are rewritten, and the
+    projections rebuilt, by the upgrade this step leaves pending (`animaltrack.upgrades`): the
+    definition of a fact lives in the domain core, above this layer."""
+    _run(db, _FACTS_ONLY)
+
+
 def _run(db: sqlite_utils.Database, script: str) -> None:
     """Run a DDL script statement by statement.
 
@@ -331,3 +366,14 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
 def pending(db: sqlite_utils.Database) -> list[str]:
     """Names of migrations not yet applied (read-only)."""
     return [m.name for m in migrations.pending(db)]
+
+
+def pending_data_work(db: sqlite_utils.Database) -> list[str]:
+    """What `serve` must not start on: pending data migrations (on a database holding events)
+    and the upgrades a data migration left pending (read-only)."""
+    work = []
+    if db["events"].exists() and db.execute("SELECT 1 FROM events LIMIT 1").fetchone():
+        work += [name for name in pending(db) if name in DATA_MIGRATIONS]
+    if db["pending_upgrades"].exists():
+        work += [r[0] for r in db.execute("SELECT name FROM pending_upgrades ORDER BY name")]
+    return work

@@ -61,7 +61,8 @@ class Farm:
                     " AND name NOT LIKE 'sqlite_%' ORDER BY name"
                 )
             ]
-            return {t: other.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+            rows = {t: other.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
+            return {t: sorted(found, key=repr) for t, found in rows.items()}
         finally:
             other.close()
 

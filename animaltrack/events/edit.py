@@ -24,7 +24,6 @@ _FROZEN_FIELDS = {
     t.HATCH_RECORDED: ("hatched_live",),
     t.LOCATION_CREATED: ("location_id",),
 }
-_REF_KEYS = ("location_id", "from_location_id", "to_location_id", "assigned_brood_location_id")
 
 
 def edit_event(
@@ -62,11 +61,14 @@ def edit_event(
         new_ts = old.ts_utc if ts_utc is None else ts_utc
         if new_payload == old.payload and new_ts == old.ts_utc:
             raise ValidationError("This edit changes nothing.", field="payload")
-        refs = _entity_refs(db, event_store, old, new_payload, new_ts)
-        new = event_store.replace_event(
-            old, ts_utc=new_ts, payload=new_payload, entity_refs=refs, edited_by=actor
-        )
+        new = event_store.replace_event(old, ts_utc=new_ts, payload=new_payload, edited_by=actor)
         history.reconcile(db, event_store, registry, removed=[old], added=[new])
+        if _moved_collection(old, new):
+            from animaltrack.reference import require_product
+            from animaltrack.services.products import require_producers
+
+            product = require_product(db, new.payload["product_code"])
+            require_producers(db, product, new.payload["location_id"], new.ts_utc)
         if nonce is not None:
             nonces.remember(db, actor, nonce, digest, "event", new.id, event_store.clock())
     return new
@@ -86,33 +88,10 @@ def _edited_payload(old: Event, changes: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(error.message, field=field) from error
 
 
-def _entity_refs(db, store: EventStore, old: Event, payload: dict, ts: int) -> dict[str, Any]:
-    """The new version's refs: created ids kept, the rest derived from the new payload."""
-    refs = dict(old.entity_refs)
-    fields = PAYLOAD_TYPES[old.type].model_fields
-    for key in _REF_KEYS:
-        if key in fields:  # a ref the payload carries follows the payload; others are kept
-            if payload.get(key):
-                refs[key] = payload[key]
-            else:
-                refs.pop(key, None)
-    if old.type in t.CREATING_EVENT_TYPES:
-        return refs
-    if "resolved_ids" in payload:
-        refs["animal_ids"] = list(payload["resolved_ids"])
-    elif old.type == t.ANIMAL_PROMOTED:
-        refs["animal_ids"] = [payload["animal_id"]]
-    elif old.type == t.ANIMAL_MERGED:
-        refs["animal_ids"] = [payload["survivor_id"], *payload["merged_ids"]]
-    elif old.type == t.ANIMAL_STATUS_CORRECTED:
-        refs["animal_ids"] = list(payload["animal_ids"])
-    elif old.type == t.PRODUCT_COLLECTED and "animal_ids" in old.entity_refs:
-        from animaltrack.reference import require_product
-        from animaltrack.services.products import derive_producers
-
-        refs["animal_ids"] = derive_producers(
-            db, require_product(db, payload["product_code"]), payload["location_id"], ts
-        )
-    if payload.get("feed_type_code"):
-        refs["feed_type_code"] = payload["feed_type_code"]
-    return refs
+def _moved_collection(old: Event, new: Event) -> bool:
+    """An edit that changes where, when or what was collected, when the server answers the
+    producers: it must find one there (SPEC §5.3)."""
+    if new.type != t.PRODUCT_COLLECTED or new.payload.get("resolved_ids"):
+        return False
+    keys = ("location_id", "product_code")
+    return new.ts_utc != old.ts_utc or any(new.payload[k] != old.payload[k] for k in keys)

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from animaltrack.events.refs import created_animal_ids, named_animal_ids, named_location_ids
+
 
 @dataclass(frozen=True)
 class Event:
@@ -24,33 +26,16 @@ class Event:
         return (self.ts_utc, self.id)
 
     def animal_ids(self) -> list[str]:
-        """Every animal the event names or derives, in a stable order without repeats."""
-        refs, payload = self.entity_refs, self.payload
-        ids: list[str] = []
-        for source in (
-            refs.get("animal_ids"),
-            payload.get("resolved_ids"),
-            [payload["animal_id"]] if "animal_id" in payload else None,
-            [payload["survivor_id"]] if "survivor_id" in payload else None,
-            payload.get("merged_ids"),
-            payload.get("animal_ids"),
-        ):
-            if source:
-                ids.extend(source)
-        return list(dict.fromkeys(ids))
+        """The animals the event creates or names, in a stable order without repeats.
 
-    def explicit_animal_ids(self) -> list[str]:
-        """The animals the event names itself (derived producers excluded, SPEC §12)."""
-        if self.type == "ProductCollected":
-            # entity_refs.animal_ids records who was there; only resolved_ids were chosen.
-            return list(self.payload.get("resolved_ids") or ())
-        return self.animal_ids()
+        Derived animals (a collection's producers) are not among them: they follow history
+        and are answered from the projections (`animaltrack.queries.subjects`)."""
+        created = created_animal_ids(self.type, self.entity_refs)
+        return list(dict.fromkeys([*created, *named_animal_ids(self.payload)]))
 
     def location_ids(self) -> list[str]:
-        """Every location the event names, in payload or entity_refs."""
-        keys = ("location_id", "from_location_id", "to_location_id", "assigned_brood_location_id")
-        found = [src[k] for src in (self.entity_refs, self.payload) for k in keys if src.get(k)]
-        return list(dict.fromkeys(found))
+        """The locations the payload names (where its animals were is derived, SPEC §1.9)."""
+        return named_location_ids(self.payload)
 
     @classmethod
     def from_row(cls, row: tuple | Any) -> Event:

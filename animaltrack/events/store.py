@@ -1,4 +1,4 @@
-"""`EventStore`: the only code that writes `events`, its revisions, tombstones and reference index.
+"""`EventStore`: the only code that writes `events`, its revisions and tombstones.
 
 Appends enforce the log's own rules (SPEC §4): the clock-skew limit, a non-empty actor, and event
 ids that grow strictly, so `(ts_utc, id)` orders events at equal times by recording order. The
@@ -18,6 +18,7 @@ from animaltrack.errors import ClockSkewError, NotFoundError, ValidationError
 from animaltrack.events.ids import successor, ulid_factory
 from animaltrack.events.model import EVENT_COLUMNS, Event
 from animaltrack.events.payloads import Payload, dump_payload
+from animaltrack.events.refs import created_animal_ids, facts_refs
 
 MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
 _LIVE = "id NOT IN (SELECT target_event_id FROM event_tombstones)"
@@ -33,7 +34,7 @@ def json_list(values: Iterable[str]) -> str:
 
 
 class EventStore:
-    """Append, fetch and list events; keep the log's reference index in step."""
+    """Append, fetch and list events."""
 
     def __init__(
         self,
@@ -63,6 +64,7 @@ class EventStore:
             raise ValidationError("every event needs the name of who recorded it", field="actor")
         if isinstance(payload, Payload):
             payload = dump_payload(payload)
+        entity_refs = facts_refs(type, payload, created_animal_ids(type, entity_refs))
         event = Event(
             id=self._next_id(),
             type=type,
@@ -86,7 +88,6 @@ class EventStore:
                 event.recorded_at_utc,
             ),
         )
-        self._index(event)
         return event
 
     def check_time(self, ts_utc: int, now: int | None = None) -> None:
@@ -106,10 +107,10 @@ class EventStore:
         *,
         ts_utc: int,
         payload: dict[str, Any],
-        entity_refs: dict[str, Any],
         edited_by: str,
     ) -> Event:
-        """Write a new version of `event`; the old one goes to `event_revisions` (SPEC §12)."""
+        """Write a new version of `event`; the old one goes to `event_revisions` (SPEC §12).
+        The ids the event created stay with it; the other refs follow the new payload."""
         now = self.clock()
         self.check_time(ts_utc, now)
         self.db.execute(
@@ -131,7 +132,9 @@ class EventStore:
             type=event.type,
             ts_utc=ts_utc,
             actor=event.actor,
-            entity_refs=entity_refs,
+            entity_refs=facts_refs(
+                event.type, payload, created_animal_ids(event.type, event.entity_refs)
+            ),
             payload=payload,
             version=event.version + 1,
             recorded_at_utc=event.recorded_at_utc,
@@ -140,8 +143,6 @@ class EventStore:
             "UPDATE events SET ts_utc = ?, entity_refs = ?, payload = ?, version = ? WHERE id = ?",
             (new.ts_utc, json.dumps(new.entity_refs), json.dumps(new.payload), new.version, new.id),
         )
-        self._unindex(event.id)
-        self._index(new)
         return new
 
     def tombstone(self, event: Event, *, actor: str, reason: str | None) -> str:
@@ -152,7 +153,6 @@ class EventStore:
             " VALUES (?, ?, ?, ?, ?)",
             (tombstone_id, self.clock(), actor, event.id, reason),
         )
-        self._unindex(event.id)
         return tombstone_id
 
     def _next_id(self) -> str:
@@ -168,19 +168,6 @@ class EventStore:
         if latest is not None and candidate <= latest:
             candidate = successor(latest)
         return candidate
-
-    def _index(self, event: Event) -> None:
-        rows = [("animal", a) for a in event.explicit_animal_ids()]
-        rows += [("location", loc) for loc in event.location_ids()]
-        if feed := event.payload.get("feed_type_code"):
-            rows.append(("feed_type", feed))
-        self.db.conn.executemany(
-            "INSERT OR IGNORE INTO event_refs (event_id, kind, ref_id, ts_utc) VALUES (?, ?, ?, ?)",
-            [(event.id, kind, ref, event.ts_utc) for kind, ref in rows],
-        )
-
-    def _unindex(self, event_id: str) -> None:
-        self.db.execute("DELETE FROM event_refs WHERE event_id = ?", (event_id,))
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -244,51 +231,27 @@ class EventStore:
         ).fetchall()
         return [Event.from_row(r) for r in rows]
 
-    def events_for_animals(
-        self, animal_ids: Iterable[str], *, exclude: str | None = None
+    def events_of_types_naming(
+        self, types: Iterable[str], key: str, values: Iterable[str], since: tuple[int, str]
     ) -> list[Event]:
-        """Every live event naming one of the animals explicitly, in `(ts_utc, id)` order."""
-        ids = self.db.execute(
-            "SELECT DISTINCT event_id FROM event_refs WHERE kind = 'animal'"
-            " AND ref_id IN (SELECT value FROM json_each(?))",
-            (json_list(animal_ids),),
+        """Live events of these types at or after `since` (a `(ts_utc, id)` key) whose payload
+        names one of `values` under `key` (a location, a feed type). Few events are of the
+        asked types, so this drives from the `(type, ts_utc)` index and reads the facts."""
+        rows = self.db.execute(
+            f"SELECT {EVENT_COLUMNS} FROM events"
+            " WHERE type IN (SELECT value FROM json_each(:types))"
+            " AND (ts_utc > :ts OR (ts_utc = :ts AND id >= :id))"
+            " AND json_extract(payload, '$.' || :key) IN (SELECT value FROM json_each(:values))"
+            f" AND {_LIVE} ORDER BY ts_utc, id",
+            {
+                "types": json_list(types),
+                "ts": since[0],
+                "id": since[1],
+                "key": key,
+                "values": json_list(values),
+            },
         ).fetchall()
-        return self.events_by_ids(r[0] for r in ids if r[0] != exclude)
-
-    def events_sharing(
-        self,
-        kind: str,
-        refs: Iterable[str],
-        since: tuple[int, str],
-        *,
-        types: Iterable[str] | None = None,
-    ) -> list[Event]:
-        """Live events at or after `since` (a `(ts_utc, id)` key) that refer to one of `refs`.
-
-        `kind` is "animal" (named explicitly; derived producers do not count), "location" or
-        "feed_type"; `types` narrows to those event types.
-        """
-        after = "(ts_utc > :ts OR (ts_utc = :ts AND {id} >= :id))"
-        params = {"kind": kind, "refs": json_list(refs), "ts": since[0], "id": since[1]}
-        if types is None:
-            sql = (
-                "SELECT DISTINCT event_id FROM event_refs WHERE kind = :kind"
-                " AND ref_id IN (SELECT value FROM json_each(:refs))"
-                f" AND {after.format(id='event_id')}"
-            )
-        else:
-            # Few events are of the asked types (location events, feed given): drive from
-            # those through the (type, ts_utc) index rather than from every later event that
-            # shares a location, which deep in history is most of the log.
-            params["types"] = json_list(types)
-            sql = (
-                "SELECT e.id FROM events e WHERE e.type IN (SELECT value FROM json_each(:types))"
-                f" AND {after.format(id='e.id')} AND EXISTS (SELECT 1 FROM event_refs r"
-                " WHERE r.event_id = e.id AND r.kind = :kind"
-                " AND r.ref_id IN (SELECT value FROM json_each(:refs)))"
-            )
-        rows = self.db.execute(sql, params).fetchall()
-        return self.events_by_ids(r[0] for r in rows)
+        return [Event.from_row(r) for r in rows]
 
     def revisions(self, event_id: str) -> list[dict[str, Any]]:
         """Prior versions of an edited event, oldest first."""

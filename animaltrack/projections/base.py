@@ -27,6 +27,8 @@ class Projection:
     """Base class; subclasses set TABLES and EVENT_TYPES and override the hooks they need."""
 
     TABLES: tuple[str, ...] = ()
+    # Tables of other projections this one reads while folding (so they are built first).
+    DEPENDS_ON: tuple[str, ...] = ()
     EVENT_TYPES: frozenset[str] = frozenset()
     # True when the projection keeps per-animal rows that must be folded in time order.
     ANIMAL_ROWS: bool = False
@@ -47,8 +49,10 @@ class Projection:
         self.unrecord(event)
         if self.ANIMAL_ROWS and (ids := event.animal_ids()):
             from animaltrack.events.store import EventStore
+            from animaltrack.projections.event_animals import events_naming
 
-            self.refold(ids, EventStore(self.db).events_for_animals(ids, exclude=event.id))
+            others = [e for e in events_naming(self.db, ids) if e != event.id]
+            self.refold(ids, EventStore(self.db).events_by_ids(others))
 
     def refold(self, animal_ids: Iterable[str], events: Sequence[Event]) -> None:
         """Rewrite these animals' rows from their events, given in `(ts_utc, id)` order."""

@@ -1,54 +1,90 @@
-"""`event_log_by_location`: the 500 latest events of each location, for a location's page."""
+"""`event_locations`: every location each event is about (SPEC §6.1).
+
+An event is about the locations its payload names and, for an event about animals, the places
+those animals were at its `ts_utc` — derived from the location intervals, so it follows history:
+a tag recorded for a duck that a backdated move put in Strip 2 is in Strip 2's log. The rows of
+an event are derived again whenever its animals are folded (`fold`), which the history rule does
+for every event of the animals a backdated change, an edit or a delete touches.
+
+Where an animal "was" for an event at T is read as SPEC §7 reads it, from the interval with the
+latest start at or before T (for a dead animal, the place it died) — for a move, strictly before
+T, which is its source. Rows are derived from the folded intervals, so events at the same
+millisecond read the state after all of them; `fold` therefore derives again the other events
+of the same instant that share an animal with the folded one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from animaltrack.events import types as t
 from animaltrack.events.model import Event
+from animaltrack.events.store import EventStore, json_list
 from animaltrack.projections.base import Projection
-
-KEEP_PER_LOCATION = 500
 
 
 class EventLogProjection(Projection):
-    TABLES = ("event_log_by_location",)
+    TABLES = ("event_locations",)
+    DEPENDS_ON = ("animal_location_intervals", "event_animals")
     EVENT_TYPES = frozenset(t.ALL_EVENT_TYPES)
+    ANIMAL_ROWS = True
 
     def record(self, event: Event) -> None:
-        for location in event.location_ids():
-            self.db.execute(
-                "INSERT OR REPLACE INTO event_log_by_location (location_id, event_id, ts_utc, type)"
-                " VALUES (?, ?, ?, ?)",
-                (location, event.id, event.ts_utc, event.type),
-            )
-            self._trim(location)
+        self._insert(event.id, event.ts_utc, event.location_ids())
 
     def unrecord(self, event: Event) -> None:
-        for location in event.location_ids():
-            deleted = self.db.execute(
-                "DELETE FROM event_log_by_location WHERE location_id = ? AND event_id = ?",
-                (location, event.id),
-            ).rowcount
-            if deleted:
-                self._refill(location, event.id)
+        self.db.execute("DELETE FROM event_locations WHERE event_id = ?", (event.id,))
 
-    def _trim(self, location: str) -> None:
-        self.db.execute(
-            "DELETE FROM event_log_by_location WHERE location_id = :loc AND event_id IN ("
-            " SELECT event_id FROM event_log_by_location WHERE location_id = :loc"
-            " ORDER BY ts_utc DESC, event_id DESC LIMIT -1 OFFSET :keep)",
-            {"loc": location, "keep": KEEP_PER_LOCATION},
+    def fold(self, event: Event, only: frozenset[str] | None) -> None:
+        if not _has_derived_places(event):
+            return
+        same_instant = self.db.execute(
+            "SELECT DISTINCT event_id FROM event_animals WHERE ts_utc = ?"
+            " AND animal_id IN (SELECT value FROM json_each(?)) AND event_id <> ?",
+            (event.ts_utc, json_list(event.animal_ids()), event.id),
+        ).fetchall()
+        others = EventStore(self.db).events_by_ids(r[0] for r in same_instant)
+        for each in [event, *others]:
+            self.unrecord(each)
+            self._insert(each.id, each.ts_utc, locations_of(self.db, each))
+
+    def _insert(self, event_id: str, ts: int, locations: Iterable[str]) -> None:
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO event_locations (event_id, location_id, ts_utc)"
+            " VALUES (?, ?, ?)",
+            [(event_id, loc, ts) for loc in locations],
         )
 
-    def _refill(self, location: str, removed_id: str) -> None:
-        """After a removal, take in the newest live event of the location not yet listed."""
-        self.db.execute(
-            "INSERT INTO event_log_by_location (location_id, event_id, ts_utc, type)"
-            " SELECT r.ref_id, r.event_id, e.ts_utc, e.type FROM event_refs r"
-            " JOIN events e ON e.id = r.event_id"
-            " WHERE r.kind = 'location' AND r.ref_id = :loc AND r.event_id <> :removed"
-            " AND r.event_id NOT IN (SELECT event_id FROM event_log_by_location"
-            "   WHERE location_id = :loc)"
-            " ORDER BY r.ts_utc DESC, r.event_id DESC LIMIT 1",
-            {"loc": location, "removed": removed_id},
-        )
-        self._trim(location)
+
+def _has_derived_places(event: Event) -> bool:
+    """Events about animals that existed before them (creating events name their place)."""
+    return event.type in t.ANIMAL_EVENT_TYPES and event.type not in t.CREATING_EVENT_TYPES
+
+
+def locations_of(db, event: Event) -> list[str]:
+    """The locations an event is about: those it names, then where its animals were."""
+    named = event.location_ids()
+    if not _has_derived_places(event):
+        return named
+    before = "<" if event.type == t.ANIMAL_MOVED else "<="
+    rows = db.execute(
+        f"""
+        SELECT DISTINCT (SELECT l.location_id FROM animal_location_intervals l
+                         WHERE l.animal_id = a.value AND l.start_utc {before} :ts
+                         ORDER BY l.start_utc DESC LIMIT 1) AS location_id
+        FROM json_each(:ids) a WHERE location_id IS NOT NULL ORDER BY 1
+        """,
+        {"ts": event.ts_utc, "ids": json_list(event.animal_ids())},
+    ).fetchall()
+    return list(dict.fromkeys([*named, *(r[0] for r in rows)]))
+
+
+def events_about(db, location_ids: Iterable[str], since: tuple[int, str]) -> list[str]:
+    """Ids of the live events about one of these locations at or after `since`."""
+    rows = db.execute(
+        "SELECT DISTINCT event_id FROM event_locations"
+        " WHERE location_id IN (SELECT value FROM json_each(:locs))"
+        " AND (ts_utc > :ts OR (ts_utc = :ts AND event_id >= :id))",
+        {"locs": json_list(location_ids), "ts": since[0], "id": since[1]},
+    ).fetchall()
+    return [r[0] for r in rows]

@@ -40,8 +40,8 @@ class ProductsProjection(Projection):
             for item in p.get("yield_items", ()):
                 code = item["product_code"]
                 totals[code] = totals.get(code, 0) + to_units(self.db, code, item["quantity"])
-            location = event.entity_refs.get("location_id")
-            rows += [("yield", code, location, qty, None, None) for code, qty in totals.items()]
+            # Where the animals were is not a fact of the event (SPEC §1.9): yields carry none.
+            rows += [("yield", code, None, qty, None, None) for code, qty in totals.items()]
         self.db.conn.executemany(
             "INSERT INTO product_ledger (event_id, entry, product_code, location_id, ts_utc,"
             " quantity, total_price_cents, unit_price_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -37,7 +37,7 @@ def replay(
     return count
 
 
-LOG_TABLES = ("events", "event_revisions", "event_tombstones", "event_refs")
+LOG_TABLES = ("events", "event_revisions", "event_tombstones")
 REFERENCE_TABLES = ("species", "products", "feed_types", "users", "api_tokens")
 
 

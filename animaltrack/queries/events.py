@@ -14,8 +14,10 @@ from typing import Any
 
 from animaltrack.events.model import EVENT_COLUMNS, Event
 from animaltrack.events.store import json_list
+from animaltrack.queries.subjects import events_of_animals
 
 _LIVE = "e.id NOT IN (SELECT target_event_id FROM event_tombstones)"
+_ABOUT_LOCATION = "e.id IN (SELECT event_id FROM event_locations WHERE location_id = ?)"
 _COLUMNS = ", ".join(f"e.{c.strip()}" for c in EVENT_COLUMNS.split(","))
 
 
@@ -77,12 +79,10 @@ def events_page(
     if until is not None:
         where.add("e.ts_utc <= ?", until)
     if location_id is not None:
-        where.add(
-            "e.id IN (SELECT event_id FROM event_refs WHERE kind = 'location' AND ref_id = ?)",
-            location_id,
-        )
+        where.add(_ABOUT_LOCATION, location_id)
     if animal_id is not None:
-        where.add("e.id IN (SELECT event_id FROM event_animals WHERE animal_id = ?)", animal_id)
+        sql, params = events_of_animals([animal_id])
+        where.add(f"e.id IN ({sql})", *params)
     if not include_deleted:
         where.add(_LIVE)
     return _page(db, where, first, after)
@@ -91,11 +91,9 @@ def events_page(
 def location_log_page(
     db, location_id: str, *, first: int, after: tuple[int, str] | None = None
 ) -> EventPage:
-    """A location's latest events (the 500 `event_log_by_location` keeps, SPEC §6.1)."""
+    """The events about a location (`event_locations`, SPEC §6.1)."""
     where = _Where()
-    where.add(
-        "e.id IN (SELECT event_id FROM event_log_by_location WHERE location_id = ?)", location_id
-    )
+    where.add(_ABOUT_LOCATION, location_id)
     return _page(db, where, first, after)
 
 
@@ -103,13 +101,15 @@ def animal_timeline_page(
     db, animal_id: str, *, first: int, after: tuple[int, str] | None = None
 ) -> EventPage:
     """The events of an animal and of the animals merged into it (SPEC §10.2)."""
+    aliases = [
+        r[0]
+        for r in db.execute(
+            "SELECT alias_id FROM animal_aliases WHERE survivor_id = ?", (animal_id,)
+        )
+    ]
+    sql, params = events_of_animals([animal_id, *aliases])
     where = _Where()
-    where.add(
-        "e.id IN (SELECT event_id FROM event_animals WHERE animal_id = ? OR animal_id IN"
-        " (SELECT alias_id FROM animal_aliases WHERE survivor_id = ?))",
-        animal_id,
-        animal_id,
-    )
+    where.add(f"e.id IN ({sql})", *params)
     return _page(db, where, first, after)
 
 

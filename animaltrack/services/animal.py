@@ -17,7 +17,6 @@ from animaltrack.events.payloads import (
     AnimalTaggedPayload,
     HatchRecordedPayload,
 )
-from animaltrack.projections import intervals
 from animaltrack.selection.validation import SelectionContext
 from animaltrack.services import rules
 from animaltrack.services.base import Service
@@ -28,8 +27,7 @@ class AnimalService(Service):
         self, payload: AnimalCohortCreatedPayload, ts_utc: int, actor: str, *, nonce=None
     ) -> Event:
         def build(ts):
-            refs = {"animal_ids": self._new_ids(payload.count), "location_id": payload.location_id}
-            return payload, refs
+            return payload, self._new_ids(payload.count)
 
         return self._command(t.ANIMAL_COHORT_CREATED, payload, ts_utc, actor, build, nonce=nonce)
 
@@ -37,13 +35,7 @@ class AnimalService(Service):
         self, payload: HatchRecordedPayload, ts_utc: int, actor: str, *, nonce=None
     ) -> Event:
         def build(ts):
-            refs = {
-                "animal_ids": self._new_ids(payload.hatched_live),
-                "location_id": payload.location_id,
-            }
-            if payload.assigned_brood_location_id:
-                refs["assigned_brood_location_id"] = payload.assigned_brood_location_id
-            return payload, refs
+            return payload, self._new_ids(payload.hatched_live)
 
         return self._command(t.HATCH_RECORDED, payload, ts_utc, actor, build, nonce=nonce)
 
@@ -64,19 +56,14 @@ class AnimalService(Service):
                     "The animals are not at the location you moved them from; look again.",
                     field="from_location_id",
                 )
+            # The source is checked, not stored: where the animals were follows history.
             final = payload.model_copy(
                 update={
                     "resolved_ids": ids,
-                    "from_location_id": source,
                     "filter": selection.filter if selection else payload.filter,
                 }
             )
-            refs = {
-                "animal_ids": ids,
-                "from_location_id": source,
-                "to_location_id": payload.to_location_id,
-            }
-            return final, refs
+            return final, []
 
         return self._command(
             t.ANIMAL_MOVED, payload, ts_utc, actor, build, nonce=nonce, selection=selection
@@ -93,11 +80,7 @@ class AnimalService(Service):
                     "filter": selection.filter if selection else payload.filter,
                 }
             )
-            refs = {"animal_ids": ids}
-            location = _single_location_or_none(self.db, ids, ts)
-            if location:
-                refs["location_id"] = location
-            return final, refs
+            return final, []
 
         return self._command(
             event_type, payload, ts_utc, actor, build, nonce=nonce, selection=selection
@@ -152,33 +135,14 @@ class AnimalService(Service):
     def promote_animal(
         self, payload: AnimalPromotedPayload, ts_utc: int, actor: str, *, nonce=None
     ) -> Event:
-        def build(ts):
-            refs = {"animal_ids": [payload.animal_id]}
-            location = _single_location_or_none(self.db, [payload.animal_id], ts)
-            if location:
-                refs["location_id"] = location
-            return payload, refs
-
-        return self._command(t.ANIMAL_PROMOTED, payload, ts_utc, actor, build, nonce=nonce)
+        return self._command(t.ANIMAL_PROMOTED, payload, ts_utc, actor, nonce=nonce)
 
     def merge_animals(
         self, payload: AnimalMergedPayload, ts_utc: int, actor: str, *, nonce=None
     ) -> Event:
-        def build(ts):
-            return payload, {"animal_ids": [payload.survivor_id, *payload.merged_ids]}
-
-        return self._command(t.ANIMAL_MERGED, payload, ts_utc, actor, build, nonce=nonce)
+        return self._command(t.ANIMAL_MERGED, payload, ts_utc, actor, nonce=nonce)
 
     def correct_status(
         self, payload: AnimalStatusCorrectedPayload, ts_utc: int, actor: str, *, nonce=None
     ) -> Event:
-        def build(ts):
-            return payload, {"animal_ids": list(payload.animal_ids)}
-
-        return self._command(t.ANIMAL_STATUS_CORRECTED, payload, ts_utc, actor, build, nonce=nonce)
-
-
-def _single_location_or_none(db, ids: list[str], ts: int) -> str | None:
-    """The one location all these animals are at, for the location's event log."""
-    locations = {s.location_id for s in intervals.states_at(db, ids, ts).values()}
-    return locations.pop() if len(locations) == 1 else None
+        return self._command(t.ANIMAL_STATUS_CORRECTED, payload, ts_utc, actor, nonce=nonce)

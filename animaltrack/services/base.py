@@ -1,20 +1,21 @@
 """What every command service shares: the one write transaction, nonces, selections, publishing.
 
 A command is "load, check, record" (STYLE.md): `_command` opens `BEGIN IMMEDIATE`, returns the
-original event for a repeated nonce, lets the service build the payload and entity refs (reading
-state and raising domain errors), checks the event's rules at its place in history, appends it,
-reconciles the projections (SPEC §6.3), remembers the nonce, commits, and only then publishes.
+original event for a repeated nonce, lets the service build the payload (reading state and
+raising domain errors) and the ids of what it creates, checks the event's rules at its place in
+history, appends it, reconciles the projections (SPEC §6.3), remembers the nonce, commits, and
+only then publishes.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
 
 from animaltrack.errors import SelectionMismatchError, ValidationError
 from animaltrack.events.model import Event
 from animaltrack.events.payloads import Payload, dump_payload
+from animaltrack.events.refs import facts_refs
 from animaltrack.events.store import EventStore
 from animaltrack.projections.base import ProjectionRegistry
 from animaltrack.selection.hashing import compute_roster_hash
@@ -23,8 +24,9 @@ from animaltrack.services import history, nonces, rules
 from animaltrack.services.bus import EventBus, default_bus
 from store import transaction
 
-# build(ts) -> (payload, entity_refs): the service's own part of a command.
-Build = Callable[[int], tuple[Payload, dict[str, Any]]]
+# build(ts) -> (payload, created animal ids): the service's own part of a command. Nothing
+# else goes with the event: what it refers to follows from these facts (`facts_refs`).
+Build = Callable[[int], tuple[Payload, list[str]]]
 
 
 class Service:
@@ -47,7 +49,7 @@ class Service:
         payload: Payload,
         ts_utc: int | None,
         actor: str,
-        build: Build,
+        build: Build | None = None,
         *,
         nonce: str | None = None,
         selection: SelectionContext | None = None,
@@ -64,10 +66,12 @@ class Service:
                 return self.store.get_event(prior[1])
             ts = self.store.clock() if ts_utc is None else ts_utc
             self.store.check_time(ts)
-            final_payload, entity_refs = build(ts)
-            candidate = Event("~", event_type, ts, actor, entity_refs, dump_payload(final_payload))
+            final_payload, created = build(ts) if build else (payload, [])
+            payload_dict = dump_payload(final_payload)
+            entity_refs = facts_refs(event_type, payload_dict, created)
+            candidate = Event("~", event_type, ts, actor, entity_refs, payload_dict)
             rules.check_event(self.db, candidate)
-            event = self.store.append_event(event_type, ts, actor, entity_refs, final_payload)
+            event = self.store.append_event(event_type, ts, actor, entity_refs, payload_dict)
             history.reconcile(self.db, self.store, self.registry, added=[event], appended=True)
             if nonce is not None:
                 nonces.remember(

@@ -18,15 +18,9 @@ class FeedService(Service):
             final = payload
             if payload.bag_size_kg is None:
                 final = payload.model_copy(update={"bag_size_kg": feed_type["default_bag_size_kg"]})
-            return final, {"feed_type_code": payload.feed_type_code}
+            return final, []
 
         return self._command(t.FEED_PURCHASED, payload, ts_utc, actor, build, nonce=nonce)
 
     def give_feed(self, payload: FeedGivenPayload, ts_utc: int, actor: str, *, nonce=None) -> Event:
-        def build(ts):
-            return payload, {
-                "location_id": payload.location_id,
-                "feed_type_code": payload.feed_type_code,
-            }
-
-        return self._command(t.FEED_GIVEN, payload, ts_utc, actor, build, nonce=nonce)
+        return self._command(t.FEED_GIVEN, payload, ts_utc, actor, nonce=nonce)

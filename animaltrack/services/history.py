@@ -4,9 +4,10 @@
 a new version, tombstones). It brings every projection in step and re-checks the later events the
 change could affect:
 
-* the events that name one of the change's animals explicitly;
-* the location events of the locations it touches (all events there, when the change is itself a
-  location event);
+* the events that create or name one of the change's animals (`event_animals`);
+* the location events of the locations it is about — named, or where its animals were, read
+  before the change (a deleted move leaves its animals at their source, whose later archive may
+  no longer stand) — and all events about them when the change is itself a location event;
 * the feed given of a feed type whose purchase changed.
 
 When nothing later is affected and the change is an append, the event is simply applied. Otherwise
@@ -25,6 +26,8 @@ from animaltrack.events import types as t
 from animaltrack.events.model import Event
 from animaltrack.events.store import EventStore, json_list
 from animaltrack.projections.base import ProjectionRegistry
+from animaltrack.projections.event_animals import events_naming
+from animaltrack.projections.event_log import events_about, locations_of
 from animaltrack.projections.locations import fold_locations
 from animaltrack.services import rules
 
@@ -40,6 +43,7 @@ def reconcile(
 ) -> None:
     """Bring projections in step with a change already written to the log; enforce history."""
     removed, added = list(removed), list(added)
+    places = {loc for e in removed + added for loc in locations_of(db, e)}
     for event in removed:
         registry.unrecord(event)
     for event in added:
@@ -47,13 +51,13 @@ def reconcile(
 
     changed = removed + added
     start = min(e.order_key for e in changed)
-    affected = _affected_events(store, changed, start)
+    affected = _affected_events(db, store, changed, places, start)
     if not appended:  # a new version must pass its own rules at its new place
         known = {e.id for e in affected}
         extra = [e for e in added if e.id not in known]
         affected = sorted([*affected, *extra], key=lambda e: e.order_key)
     added_ids = {e.id for e in added}
-    animals = {a for e in changed for a in e.explicit_animal_ids()}
+    animals = {a for e in changed for a in e.animal_ids()}
 
     if appended and {e.id for e in affected} <= added_ids:
         for event in added:
@@ -67,19 +71,24 @@ def reconcile(
     )
 
 
-def _affected_events(store: EventStore, changed: list[Event], start) -> list[Event]:
-    animals = {a for e in changed for a in e.explicit_animal_ids()}
-    locations = {loc for e in changed for loc in e.location_ids()}
-    found = {e.id: e for e in store.events_sharing("animal", animals, start)} if animals else {}
-    if locations:
-        location_change = any(e.type in t.LOCATION_EVENT_TYPES for e in changed)
-        types = None if location_change else t.LOCATION_EVENT_TYPES
-        found |= {e.id: e for e in store.events_sharing("location", locations, start, types=types)}
+def _affected_events(
+    db, store: EventStore, changed: list[Event], places: set[str], start
+) -> list[Event]:
+    animals = {a for e in changed for a in e.animal_ids()}
+    ids = set(events_naming(db, animals, start)) if animals else set()
+    if places:
+        if any(e.type in t.LOCATION_EVENT_TYPES for e in changed):
+            ids.update(events_about(db, places, start))
+        else:
+            location_events = store.events_of_types_naming(
+                t.LOCATION_EVENT_TYPES, "location_id", places, start
+            )
+            ids.update(e.id for e in location_events)
     purchases = {e.payload["feed_type_code"] for e in changed if e.type == t.FEED_PURCHASED}
     if purchases:
-        given = store.events_sharing("feed_type", purchases, start, types=[t.FEED_GIVEN])
-        found |= {e.id: e for e in given}
-    return sorted(found.values(), key=lambda e: e.order_key)
+        given = store.events_of_types_naming([t.FEED_GIVEN], "feed_type_code", purchases, start)
+        ids.update(e.id for e in given)
+    return store.events_by_ids(ids)
 
 
 def _with_aliases(db, animals: set[str]) -> set[str]:
@@ -103,9 +112,9 @@ def _refold_and_recheck(
     skip = set(skip)
     involved = set(animals)
     for event in affected:
-        involved.update(event.explicit_animal_ids())
+        involved.update(event.animal_ids())
     involved = _with_aliases(db, involved)
-    history = {e.id: e for e in store.events_for_animals(involved)} if involved else {}
+    history = {e.id: e for e in store.events_by_ids(events_naming(db, involved))}
     history |= {e.id: e for e in affected}
     affected_ids = {e.id for e in affected}
     only = frozenset(involved)

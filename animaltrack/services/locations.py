@@ -20,22 +20,16 @@ class LocationService(Service):
             final = payload
             if final.location_id is None:
                 final = payload.model_copy(update={"location_id": self._new_ids(1)[0]})
-            return final, {"location_id": final.location_id}
+            return final, []
 
         return self._command(t.LOCATION_CREATED, payload, ts_utc, actor, build, nonce=nonce)
 
     def rename_location(
         self, payload: LocationRenamedPayload, ts_utc: int, actor: str, *, nonce=None
     ) -> Event:
-        def build(ts):
-            return payload, {"location_id": payload.location_id}
-
-        return self._command(t.LOCATION_RENAMED, payload, ts_utc, actor, build, nonce=nonce)
+        return self._command(t.LOCATION_RENAMED, payload, ts_utc, actor, nonce=nonce)
 
     def archive_location(
         self, payload: LocationArchivedPayload, ts_utc: int, actor: str, *, nonce=None
     ) -> Event:
-        def build(ts):
-            return payload, {"location_id": payload.location_id}
-
-        return self._command(t.LOCATION_ARCHIVED, payload, ts_utc, actor, build, nonce=nonce)
+        return self._command(t.LOCATION_ARCHIVED, payload, ts_utc, actor, nonce=nonce)

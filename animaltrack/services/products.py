@@ -6,30 +6,23 @@ from animaltrack.errors import ValidationError
 from animaltrack.events import types as t
 from animaltrack.events.model import Event
 from animaltrack.events.payloads import ProductCollectedPayload, ProductSoldPayload
-from animaltrack.projections import intervals
-from animaltrack.projections.animal_registry import registry_rows
 from animaltrack.projections.locations import get_location
+from animaltrack.queries.subjects import producers_at
 from animaltrack.reference import require_product
 from animaltrack.selection.validation import SelectionContext
 from animaltrack.services.base import Service
 
 
-def derive_producers(db, product: dict, location_id: str, ts: int) -> list[str]:
-    """The live animals of the product's species at the location at ts.
-
-    Stored in the event's `entity_refs.animal_ids` as a record of who was there; a collection
-    with no producer is refused.
-    """
-    live = intervals.live_ids_at_location(db, location_id, ts)
-    rows = registry_rows(db, live)
-    producers = [a for a in live if rows[a]["species"] == product["species_code"]]
-    if not producers:
+def require_producers(db, product: dict, location_id: str, ts: int) -> None:
+    """A collection of a product with a species needs a producer there at that time when it is
+    recorded, or when an edit moves it (SPEC §5.3); a later change that leaves it with none
+    does not break history: the eggs were found."""
+    if product["species_code"] and not producers_at(db, product, location_id, ts):
         raise ValidationError(
             f"No {product['species_code']} lived at that location at that time, so no"
             f" '{product['name']}' can have been collected there.",
             field="location_id",
         )
-    return producers
 
 
 class ProductService(Service):
@@ -45,20 +38,17 @@ class ProductService(Service):
         def build(ts):
             product = require_product(self.db, payload.product_code)
             get_location(self.db, payload.location_id)  # an unknown place is NotFound, first
-            refs: dict = {"location_id": payload.location_id}
-            final = payload
-            if payload.resolved_ids is not None or selection is not None:
-                ids = self._selected_ids(payload.resolved_ids, selection, ts)
-                final = payload.model_copy(
-                    update={
-                        "resolved_ids": ids,
-                        "filter": selection.filter if selection else payload.filter,
-                    }
-                )
-                refs["animal_ids"] = ids
-            elif product["species_code"]:
-                refs["animal_ids"] = derive_producers(self.db, product, payload.location_id, ts)
-            return final, refs
+            if payload.resolved_ids is None and selection is None:
+                require_producers(self.db, product, payload.location_id, ts)
+                return payload, []
+            ids = self._selected_ids(payload.resolved_ids, selection, ts)
+            final = payload.model_copy(
+                update={
+                    "resolved_ids": ids,
+                    "filter": selection.filter if selection else payload.filter,
+                }
+            )
+            return final, []
 
         return self._command(
             t.PRODUCT_COLLECTED, payload, ts_utc, actor, build, nonce=nonce, selection=selection
@@ -67,7 +57,4 @@ class ProductService(Service):
     def sell_product(
         self, payload: ProductSoldPayload, ts_utc: int, actor: str, *, nonce=None
     ) -> Event:
-        def build(ts):
-            return payload, {"product_code": payload.product_code}
-
-        return self._command(t.PRODUCT_SOLD, payload, ts_utc, actor, build, nonce=nonce)
+        return self._command(t.PRODUCT_SOLD, payload, ts_utc, actor, nonce=nonce)

@@ -12,9 +12,14 @@ from animaltrack.events.model import Event as DomainEvent
 from animaltrack.queries.events import EventPage
 from animaltrack.queries.events import Revision as RevisionRecord
 from animaltrack.queries.events import Tombstone as TombstoneRecord
+from animaltrack.queries.subjects import Subjects
 from schema.enums import EventType
 from schema.paging import PageInfo, PageRequest, event_cursor
 from schema.scalars import JSON, DateTime
+
+
+def _subjects(info: strawberry.Info, event_id: str) -> Subjects:
+    return info.context.loaders.subjects.load(event_id)
 
 
 @strawberry.type(description="A prior version of an edited event.")
@@ -65,12 +70,11 @@ class Event:
     recorded_at: DateTime = strawberry.field(description="When the server learned of it.")
     actor: str
     version: int
-    entity_refs: JSON
-    payload: JSON
-    animal_ids: list[strawberry.ID] = strawberry.field(
-        description="Every animal the event names or derives."
+    entity_refs: JSON = strawberry.field(
+        description="What the event refers to, as stored: the animals it creates or names and"
+        " the locations it names. Where its animals were is in `locationIds`."
     )
-    location_ids: list[strawberry.ID]
+    payload: JSON
 
     @classmethod
     def from_event(cls, event: DomainEvent) -> Event:
@@ -83,9 +87,23 @@ class Event:
             version=event.version,
             entity_refs=event.entity_refs,
             payload=event.payload,
-            animal_ids=event.animal_ids(),
-            location_ids=event.location_ids(),
         )
+
+    @strawberry.field(
+        description="The animals the event is about: those it creates or names and, for a"
+        " collection that names none, the producers — the animals of the product's species"
+        " living at its location at its time, as history now tells it."
+    )
+    def animal_ids(self, info: strawberry.Info) -> list[strawberry.ID]:
+        return [strawberry.ID(a) for a in _subjects(info, self.id).animal_ids]
+
+    @strawberry.field(
+        description="The locations the event is about: those it names and, for an event about"
+        " animals, where they were at its time (a move's source among them), as history now"
+        " tells it."
+    )
+    def location_ids(self, info: strawberry.Info) -> list[strawberry.ID]:
+        return [strawberry.ID(loc) for loc in _subjects(info, self.id).location_ids]
 
     @strawberry.field
     def deleted(self, info: strawberry.Info) -> bool:
@@ -124,6 +142,7 @@ class EventConnection:
         ids = [e.id for e in page.events]
         loaders.tombstone.hint(ids)
         loaders.revisions.hint(ids)
+        loaders.subjects.hint(ids)
         edges = [
             EventEdge(cursor=event_cursor(e.ts_utc, e.id), node=Event.from_event(e))
             for e in page.events

@@ -237,6 +237,9 @@ class GraphQLScenarioDriver(ScenarioDriver):
     def event(self, event_id: str) -> Event:
         return event_from_api(self._event(event_id, EVENT_FIELDS))
 
+    def event_animal_ids(self, event_id: str) -> list[str]:
+        return self._event(event_id, "animalIds")["animalIds"]
+
     def revisions(self, event_id: str) -> list[dict[str, Any]]:
         found = self._event(event_id, "revisions { version tsUtc actor payload }")
         return [

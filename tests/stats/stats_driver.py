@@ -37,6 +37,7 @@ from animaltrack.events.payloads import (
 from animaltrack.events.store import EventStore
 from animaltrack.projections import default_registry, intervals
 from animaltrack.projections.replay import copy_log, projection_rows, replay
+from animaltrack.queries.subjects import subjects_of
 from animaltrack.services.animal import AnimalService
 from animaltrack.services.feed import FeedService
 from animaltrack.services.products import ProductService
@@ -136,6 +137,10 @@ class ScenarioDriver(ABC):
     @abstractmethod
     def event(self, event_id: str) -> Event:
         """The event at its latest version."""
+
+    @abstractmethod
+    def event_animal_ids(self, event_id: str) -> list[str]:
+        """The animals the API shows for the event (a collection's producers derived now)."""
 
     @abstractmethod
     def revisions(self, event_id: str) -> list[dict[str, Any]]:
@@ -287,6 +292,9 @@ class ServiceDriver(ScenarioDriver):
 
     def event(self, event_id: str) -> Event:
         return self.store.get_event(event_id)
+
+    def event_animal_ids(self, event_id: str) -> list[str]:
+        return subjects_of(self.db, [self.store.get_event(event_id)])[event_id].animal_ids
 
     def revisions(self, event_id: str) -> list[dict[str, Any]]:
         keys = ("version", "ts_utc", "actor", "payload")

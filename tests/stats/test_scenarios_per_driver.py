@@ -199,7 +199,7 @@ def test_21_4_backdated_eggs_count_in_their_window(driver):
 
     # The producers are resolved as they were at S - 2 h: every duck then at Strip 1.
     everyone = sorted(ids["females"] + ids["males"] + ids["juveniles"])
-    assert sorted(event.entity_refs["animal_ids"]) == everyone
+    assert sorted(driver.event_animal_ids(event.id)) == everyone
     assert driver.live_ids("Strip 1", at=S - 2 * HOUR) == everyone
     # Strip 1 at T + 3 d: eggs 34 + 5 = 39; all 21.60 / 39 = 0.554 €; layers
     # 2160 × 11400 / (100 × 18000 × 39) = 0.35077 → 0.351 €; bird time as in 21.3.
@@ -259,7 +259,7 @@ def test_21_5_editing_the_time_moves_the_eggs_between_windows(driver, tmp_path):
     # ...and land in the one ending at T + 5 d: 4 + 8 = 12.
     assert driver.egg_stats("Strip 2", ts=S + 3 * DAY).eggs_total_pcs == 12
     # The producers are resolved again at the new time: the 4 layers at Strip 2.
-    producers = driver.event(collection.id).entity_refs["animal_ids"]
+    producers = driver.event_animal_ids(collection.id)
     assert sorted(producers) == driver.live_ids("Strip 2")
     driver.assert_live_equals_replay(tmp_path)
 

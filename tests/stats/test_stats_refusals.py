@@ -18,7 +18,8 @@ UNKNOWN_ID = "01J00000000000000000000000"
 
 _TABLES = (
     "events",
-    "event_refs",
+    "event_animals",
+    "event_locations",
     "product_ledger",
     "feed_given",
     "feed_prices",

@@ -1,4 +1,5 @@
-"""Progress of a history build: rich bars on a terminal, a plain line every 5 % elsewhere."""
+"""Progress of long work (a history build, a migration): rich bars on a terminal, a plain line
+every 5 % elsewhere."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ class _RateColumn(ProgressColumn):
 
 
 class PhaseProgress:
-    """A `progress(phase, done, total)` callback for `generate_history`; use as a context."""
+    """A `progress(phase, done, total)` callback for long work; use as a context."""
 
     def __init__(self, console: Console | None = None):
         self.console = console or Console()
