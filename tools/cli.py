@@ -50,21 +50,54 @@ def _open(settings: Settings):
     return connect(settings.db_path)
 
 
+def _migrated(settings: Settings):
+    """Open the database with every schema migration applied — but refuse, naming the command
+    to run, while a data migration (one that rewrites stored rows) is pending (SPEC §14)."""
+    from store.migrations import migrate as apply
+    from store.migrations import pending_data_work
+
+    db = _open(settings)
+    if work := pending_data_work(db):
+        db.close()
+        raise click.ClickException(
+            f"The database needs a data migration ({', '.join(work)}) that rewrites stored"
+            " events: stop the server, back up the file, then run `animaltrack migrate`."
+        )
+    apply(db)
+    return db
+
+
 @main.command()
 @click.pass_obj
 @_fail_cleanly
 def migrate(settings: Settings) -> None:
-    """Apply pending schema migrations (idempotent).
+    """Apply pending migrations (idempotent), with the data upgrades they leave pending.
+
+    A data migration rewrites stored events (the one sanctioned rewrite: taking derived
+    references out of the log); it is followed by a rebuild of every projection and a VACUUM,
+    with progress. Stop the server and back up the file first.
 
     Example: animaltrack --db farm.db migrate
     """
-    from store.migrations import migrate as apply
+    import time
 
+    from animaltrack.upgrades import run_upgrades
+    from store.migrations import migrate as apply
+    from tools.progress import PhaseProgress
+
+    started = time.perf_counter()
     db = _open(settings)
-    applied = apply(db)
+    try:
+        applied = apply(db)
+        with PhaseProgress() as progress:
+            upgraded = run_upgrades(db, progress)
+    finally:
+        db.close()
+    done = [*applied, *(f"upgrade {name}" for name in upgraded)]
     click.echo(
         f"Applied {len(applied)} migration(s)"
-        + (f": {', '.join(applied)}" if applied else "; up to date")
+        + (f": {', '.join(done)}" if done else "; up to date")
+        + f" in {time.perf_counter() - started:.1f} s"
     )
 
 
@@ -77,10 +110,8 @@ def seed(settings: Settings) -> None:
     Example: animaltrack --db farm.db seed
     """
     from animaltrack.seeding import seed as run_seed
-    from store.migrations import migrate as apply
 
-    db = _open(settings)
-    apply(db)
+    db = _migrated(settings)
     added = run_seed(db)
     click.echo(f"Seeded {added['reference']} reference row(s) and {added['locations']} location(s)")
 
@@ -94,15 +125,15 @@ def seed(settings: Settings) -> None:
 def serve(settings: Settings, host: str | None, port: int | None, dev: bool) -> None:
     """Migrate if needed, seed if empty, and serve the GraphQL API.
 
+    A pending data migration is not run here: serve refuses to start and names the command.
+
     Example: animaltrack serve --dev
     """
     from animaltrack.seeding import seed as run_seed
     from resolvers.app import serve as run_server
-    from store.migrations import migrate as apply
 
-    db = _open(settings)
+    db = _migrated(settings)
     try:
-        apply(db)
         run_seed(db)
     finally:
         db.close()  # the app opens its own connection
@@ -129,11 +160,9 @@ def token_create(settings: Settings, username: str, name: str) -> None:
 
     Example: animaltrack token create --user ines --name "barn tablet"
     """
-    from store.migrations import migrate as apply
     from store.tokens import create_token
 
-    db = _open(settings)
-    apply(db)
+    db = _migrated(settings)
     created = create_token(db, username, name)
     click.echo(created.token)
     click.echo(
@@ -155,11 +184,9 @@ def token_list(settings: Settings) -> None:
     from rich.table import Table
 
     from animaltrack.timefmt import describe_ts
-    from store.migrations import migrate as apply
     from store.tokens import list_tokens
 
-    db = _open(settings)
-    apply(db)
+    db = _migrated(settings)
     tokens = list_tokens(db)
     table = Table("id", "user", "name", "created", "revoked", box=None)
     for info in tokens:
