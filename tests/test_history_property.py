@@ -1,7 +1,8 @@
 """Property: after any sequence of commands — many backdated, some refused, edits and deletes
 among them — the live projections equal a replay of the log into a fresh database, egg
-statistics computed on both agree, and every refused command left the database file exactly as
-it was."""
+statistics computed on both agree, what the API answers for each event's animals (producers)
+and locations agrees too (so nothing frozen at record time can hide), and every refused command
+left the database file exactly as it was."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ from animaltrack.events.payloads import (
     ProductCollectedPayload,
     YieldItem,
 )
+from animaltrack.events.store import EventStore
+from animaltrack.queries.subjects import events_of_animals, subjects_of
 from animaltrack.services.stats import get_egg_stats
 from tests.farm import HOUR, T0, Farm, assert_live_equals_replay
 
@@ -224,6 +227,19 @@ def _command(farm: Farm, data, ts: int):
     )
 
 
+def assert_same_subjects(live, replayed) -> None:
+    """What the API answers for each event's animals (producers included) and locations is the
+    same live and after a replay, and `events(animalId:)` reads the same relation backwards."""
+    events = EventStore(live).list_events()
+    answered = subjects_of(live, events)
+    assert answered == subjects_of(replayed, events)
+    animals = [r[0] for r in live.execute("SELECT animal_id FROM animal_registry")]
+    for animal in animals:
+        sql, params = events_of_animals([animal])
+        found = {r[0] for r in live.execute(sql, params)}
+        assert found == {e for e, s in answered.items() if animal in s.animal_ids}, animal
+
+
 @given(st.data())
 def test_projections_equal_replay_after_any_commands(data):
     with tempfile.TemporaryDirectory() as tmp:
@@ -241,6 +257,7 @@ def test_projections_equal_replay_after_any_commands(data):
                     assert farm.committed_state() == before, "a refused command changed the file"
             assert_live_equals_replay(farm)
             with farm.replayed() as replayed:
+                assert_same_subjects(farm.db, replayed)
                 for location in _locations(farm):
                     for at, days in ((T0 + 30 * HOUR, 1), (T0 + 61 * HOUR, 30)):
                         assert get_egg_stats(farm.db, location, at, days) == get_egg_stats(
