@@ -10,6 +10,9 @@ What it changes from `strawberry.asgi.GraphQL`, and why:
 - SQLite still locked after its busy timeout — raised by a resolver (it reaches us as a GraphQL
   error) or while building the context — becomes `DatabaseBusy`, which the app answers with
   503 and `Retry-After` (SPEC §13), instead of a 200 carrying an opaque error.
+- Operations sent by POST run on a worker thread with its own connection, within a deadline
+  (`resolvers/execution.py`), so a slow one never stalls the event loop and the requests
+  behind it; one stopped at the deadline is answered `TIMEOUT`.
 - Only graphql-transport-ws is spoken. A WebSocket whose handshake carried no credentials must
   send its token in the `connection_init` payload (`{"Authorization": "Bearer ..."}`, as
   GraphiQL does with its Headers tab); without a valid one the socket is closed with 4401
@@ -24,21 +27,28 @@ from datetime import timedelta
 from typing import Any
 
 import sqlite_utils
+from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema import BaseSchema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from resolvers.auth import AuthenticationFailed, Authenticator
 from resolvers.context import Context, build_context
+from resolvers.execution import OperationTimedOut, Workers
+from resolvers.failures import timeout_error
 from resolvers.http_errors import DatabaseBusy, is_busy
 from tools.settings import Settings
 
@@ -77,6 +87,7 @@ class AnimalTrackGraphQL(GraphQL):
         settings: Settings,
         authenticator: Authenticator,
         explorer_html: str,
+        workers: Workers,
     ) -> None:
         super().__init__(
             schema,
@@ -89,6 +100,7 @@ class AnimalTrackGraphQL(GraphQL):
         self.settings = settings
         self.authenticator = authenticator
         self.explorer_html = explorer_html
+        self.workers = workers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -101,6 +113,45 @@ class AnimalTrackGraphQL(GraphQL):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         user = request.scope.get("state", {}).get("user")
         return build_context(request, db=self.db, user=user, settings=self.settings)
+
+    async def execute_single(  # noqa: PLR0917 (Strawberry's signature)
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Context,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Strawberry's `execute_single`, run synchronously on a worker (see the module doc)."""
+        allowed = OperationType.from_http(request_adapter.method)
+        if not self.allow_queries_via_get and request_adapter.method == "GET":
+            allowed = allowed - {OperationType.QUERY}
+
+        def run(db: sqlite_utils.Database) -> ExecutionResult:
+            return self.schema.execute_sync(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context.on_connection(db),
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+
+        try:
+            return await self.workers.run(run)
+        except OperationTimedOut:
+            entry = timeout_error()
+            return ExecutionResult(
+                data=None, errors=[GraphQLError(entry["message"], extensions=entry["extensions"])]
+            )
+        except CannotGetOperationTypeError as e:
+            raise HTTPException(400, e.as_http_error_reason()) from e
+        except InvalidOperationTypeError as e:
+            raise HTTPException(400, e.as_http_error_reason(request_adapter.method)) from e
+        except MissingQueryError as e:
+            raise HTTPException(400, "No GraphQL query found in the request") from e
 
     def decode_json(self, data: str | bytes) -> object:
         """JSON nested too deep for the parser is bad JSON (400 / close 4400), not a crash."""
