@@ -16,6 +16,7 @@ from animaltrack.events.payloads import (
     AnimalTagEndedPayload,
     AnimalTaggedPayload,
     HatchRecordedPayload,
+    revised,
 )
 from animaltrack.projections import intervals
 from animaltrack.selection.validation import SelectionContext
@@ -64,12 +65,11 @@ class AnimalService(Service):
                     "The animals are not at the location you moved them from; look again.",
                     field="from_location_id",
                 )
-            final = payload.model_copy(
-                update={
-                    "resolved_ids": ids,
-                    "from_location_id": source,
-                    "filter": selection.filter if selection else payload.filter,
-                }
+            final = revised(
+                payload,
+                resolved_ids=ids,
+                from_location_id=source,
+                filter=selection.filter if selection else payload.filter,
             )
             refs = {
                 "animal_ids": ids,
@@ -87,11 +87,10 @@ class AnimalService(Service):
 
         def build(ts):
             ids = self._selected_ids(payload.resolved_ids, selection, ts)
-            final = payload.model_copy(
-                update={
-                    "resolved_ids": ids,
-                    "filter": selection.filter if selection else payload.filter,
-                }
+            final = revised(
+                payload,
+                resolved_ids=ids,
+                filter=selection.filter if selection else payload.filter,
             )
             refs = {"animal_ids": ids}
             location = _single_location_or_none(self.db, ids, ts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from animaltrack.errors import ValidationError
 from animaltrack.events import types as t
 from animaltrack.events.model import Event
-from animaltrack.events.payloads import ProductCollectedPayload, ProductSoldPayload
+from animaltrack.events.payloads import ProductCollectedPayload, ProductSoldPayload, revised
 from animaltrack.projections import intervals
 from animaltrack.projections.animal_registry import registry_rows
 from animaltrack.projections.locations import get_location
@@ -49,11 +49,10 @@ class ProductService(Service):
             final = payload
             if payload.resolved_ids is not None or selection is not None:
                 ids = self._selected_ids(payload.resolved_ids, selection, ts)
-                final = payload.model_copy(
-                    update={
-                        "resolved_ids": ids,
-                        "filter": selection.filter if selection else payload.filter,
-                    }
+                final = revised(
+                    payload,
+                    resolved_ids=ids,
+                    filter=selection.filter if selection else payload.filter,
                 )
                 refs["animal_ids"] = ids
             elif product["species_code"]:
