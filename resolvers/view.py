@@ -16,11 +16,15 @@ What it changes from `strawberry.asgi.GraphQL`, and why:
 - Only graphql-transport-ws is spoken. A WebSocket whose handshake carried no credentials must
   send its token in the `connection_init` payload (`{"Authorization": "Bearer ..."}`, as
   GraphiQL does with its Headers tab); without a valid one the socket is closed with 4401
-  before anything runs. The context is then rebuilt with the user.
+  before anything runs. The context is then rebuilt with the user. A socket lives only as long
+  as its credentials: they are checked again every quarter second, and a revoked token's socket
+  is closed with 4401. At most 20 operations run on one socket.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import sqlite3
 from datetime import timedelta
@@ -53,18 +57,28 @@ from resolvers.http_errors import DatabaseBusy, is_busy
 from tools.settings import Settings
 
 WS_UNAUTHORIZED = 4401
+MAX_SUBSCRIPTIONS_PER_SOCKET = 20
+# How often an open socket checks that its credentials still hold (SPEC §13: a revoked token's
+# socket is closed within a second). One indexed lookup per socket per period.
+CREDENTIALS_CHECK_S = 0.25
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)  # a socket that never says who it is goes
 
 
 class _AuthenticatingTransportWS(BaseGraphQLTransportWSHandler):
-    """graphql-transport-ws handler that settles who the client is at `connection_init`."""
+    """graphql-transport-ws handler that settles who the client is at `connection_init`, and
+    closes the socket (4401) as soon as those credentials stop holding (a revoked token)."""
+
+    credentials_check: asyncio.Task | None = None
 
     async def handle_connection_init(self, message) -> None:
         view: AnimalTrackGraphQL = self.view  # type: ignore[assignment]
         ws: WebSocket = self.websocket.ws  # type: ignore[attr-defined]
         state = ws.scope.setdefault("state", {})
-        if state.get("user") is None and not self.connection_init_received:
-            payload = message.get("payload") or {}
+        if self.connection_init_received:
+            await super().handle_connection_init(message)  # refused there (4429)
+            return
+        payload = message.get("payload") or {}
+        if state.get("user") is None:
             try:
                 if not isinstance(payload, dict):
                     raise AuthenticationFailed("The connection_init payload must be an object")
@@ -73,7 +87,28 @@ class _AuthenticatingTransportWS(BaseGraphQLTransportWSHandler):
                 await self.websocket.close(code=WS_UNAUTHORIZED, reason=error.message[:120])
                 return
             self.context = await view.get_context(ws, ws)
+            recheck = functools.partial(view.authenticator.from_connection_params, payload)
+        else:
+            client = ws.scope.get("client")
+            recheck = functools.partial(
+                view.authenticator.authenticate, client[0] if client else None, ws.headers
+            )
+        self.credentials_check = asyncio.create_task(self._close_when_refused(recheck))
         await super().handle_connection_init(message)
+
+    async def _close_when_refused(self, recheck) -> None:
+        while True:
+            await asyncio.sleep(CREDENTIALS_CHECK_S)
+            try:
+                recheck()
+            except AuthenticationFailed as error:
+                await self.websocket.close(code=WS_UNAUTHORIZED, reason=error.message[:120])
+                return
+
+    async def shutdown(self) -> None:
+        if self.credentials_check is not None:
+            self.credentials_check.cancel()
+        await super().shutdown()
 
 
 class AnimalTrackGraphQL(GraphQL):
@@ -95,6 +130,7 @@ class AnimalTrackGraphQL(GraphQL):
             allow_queries_via_get=False,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_SOCKET,
         )
         self.db = db
         self.settings = settings
