@@ -7,8 +7,9 @@ subscriptions. Operations sent by POST run on worker threads, each with its own 
 (`resolvers/execution.py`), so one slow request never stalls the others; SQLite's own locking
 (WAL, `busy_timeout`) orders them and other processes such as `animaltrack backup`.
 
-Middleware, outermost first: request log (so it sees every status, 401 and 413 included), body
-limit (before any database lookup), authentication. Starlette's `ServerErrorMiddleware` wraps
+Middleware, outermost first: request log (so it sees every status, 401 and 413 included), with
+`--dev` the loopback-only check of `Host` and `Origin`, body limit (before any database lookup),
+authentication. Starlette's `ServerErrorMiddleware` wraps
 them all and answers 500 for anything unexpected.
 """
 
@@ -31,11 +32,12 @@ from resolvers.auth import DEV_USERNAME, Authenticator
 from resolvers.execution import Workers
 from resolvers.explorer import STATIC_DIR, explorer_html
 from resolvers.failures import OPERATION_TIMEOUT_S
-from resolvers.http_errors import DatabaseBusy, database_busy_handler
+from resolvers.http_errors import DatabaseBusy, database_busy_handler, quiet_refused_handshakes
 from resolvers.limits import caching_extensions, protection_extensions
 from resolvers.middleware.auth import AuthMiddleware
 from resolvers.middleware.body_limit import MAX_BODY_BYTES, BodyLimitMiddleware
 from resolvers.middleware.logging import RequestLogMiddleware, configure_request_log
+from resolvers.middleware.loopback_only import LoopbackOnlyMiddleware
 from resolvers.view import AnimalTrackGraphQL
 from store import connect
 from store.tokens import ensure_user
@@ -104,6 +106,7 @@ def create_app(
         ],
         middleware=[
             Middleware(RequestLogMiddleware, log_format=settings.log_format),
+            *([Middleware(LoopbackOnlyMiddleware)] if dev else []),
             Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES),
             Middleware(AuthMiddleware, authenticator=authenticator),
         ],
@@ -145,6 +148,7 @@ def uvicorn_config(app: Starlette, host: str, port: int, **overrides) -> uvicorn
         lifespan="on",
     )
     options.update(overrides)
+    quiet_refused_handshakes()
     return uvicorn.Config(app, **options)
 
 
