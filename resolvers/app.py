@@ -2,12 +2,14 @@
 
 `create_app` only composes: routes (`/graphql` for POST, the explorer page and the WebSocket;
 `/healthz`; `/static` for the explorer's assets), the middleware stack and the one error handler.
-The database is opened once per app: Strawberry runs sync resolvers on the event-loop thread, so
-one `sqlite_utils.Database` serves every request in turn, and SQLite's own locking (WAL,
-`busy_timeout`) handles other processes such as `animaltrack backup`.
+The app's own connection (`app.state.db`) serves what runs on the event loop: authentication and
+subscriptions. Operations sent by POST run on worker threads, each with its own connection
+(`resolvers/execution.py`), so one slow request never stalls the others; SQLite's own locking
+(WAL, `busy_timeout`) orders them and other processes such as `animaltrack backup`.
 
-Middleware, outermost first: request log (so it sees every status, 401 and 413 included), body
-limit (before any database lookup), authentication. Starlette's `ServerErrorMiddleware` wraps
+Middleware, outermost first: request log (so it sees every status, 401 and 413 included), with
+`--dev` the loopback-only check of `Host` and `Origin`, body limit (before any database lookup),
+authentication. Starlette's `ServerErrorMiddleware` wraps
 them all and answers 500 for anything unexpected.
 """
 
@@ -27,12 +29,15 @@ from starlette.staticfiles import StaticFiles
 from strawberry.schema import BaseSchema
 
 from resolvers.auth import DEV_USERNAME, Authenticator
+from resolvers.execution import Workers
 from resolvers.explorer import STATIC_DIR, explorer_html
-from resolvers.http_errors import DatabaseBusy, database_busy_handler
+from resolvers.failures import OPERATION_TIMEOUT_S
+from resolvers.http_errors import DatabaseBusy, database_busy_handler, quiet_refused_handshakes
 from resolvers.limits import caching_extensions, protection_extensions
 from resolvers.middleware.auth import AuthMiddleware
 from resolvers.middleware.body_limit import MAX_BODY_BYTES, BodyLimitMiddleware
 from resolvers.middleware.logging import RequestLogMiddleware, configure_request_log
+from resolvers.middleware.loopback_only import LoopbackOnlyMiddleware
 from resolvers.view import AnimalTrackGraphQL
 from store import connect
 from store.tokens import ensure_user
@@ -56,9 +61,15 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 def create_app(
-    settings: Settings, *, dev: bool = False, schema: BaseSchema | None = None
+    settings: Settings,
+    *,
+    dev: bool = False,
+    schema: BaseSchema | None = None,
+    operation_timeout_s: float = OPERATION_TIMEOUT_S,
 ) -> Starlette:
     """Build the app on the (already migrated) database at `settings.db_path`.
+
+    `operation_timeout_s` is the deadline of one operation (SPEC §13: 10 s); tests shorten it.
 
     With `dev`, the admin user `dev` is created if missing and local requests without
     credentials act as it; `app.state.dev_user_created` tells whether it was created now.
@@ -68,12 +79,14 @@ def create_app(
     authenticator = Authenticator(
         db, trusted_proxies=settings.trusted_proxies, auth_header=settings.auth_header, dev=dev
     )
+    workers = Workers(settings.db_path, timeout_s=operation_timeout_s)
     graphql = AnimalTrackGraphQL(
         schema if schema is not None else default_schema(),
         db=db,
         settings=settings,
         authenticator=authenticator,
         explorer_html=explorer_html(dev=dev),
+        workers=workers,
     )
 
     @contextlib.asynccontextmanager
@@ -81,6 +94,7 @@ def create_app(
         try:
             yield
         finally:
+            workers.close()
             db.close()
 
     app = Starlette(
@@ -92,6 +106,7 @@ def create_app(
         ],
         middleware=[
             Middleware(RequestLogMiddleware, log_format=settings.log_format),
+            *([Middleware(LoopbackOnlyMiddleware)] if dev else []),
             Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES),
             Middleware(AuthMiddleware, authenticator=authenticator),
         ],
@@ -99,6 +114,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.db = db
+    app.state.workers = workers
     app.state.settings = settings
     app.state.dev = dev
     app.state.dev_user_created = dev_user_created
@@ -132,6 +148,7 @@ def uvicorn_config(app: Starlette, host: str, port: int, **overrides) -> uvicorn
         lifespan="on",
     )
     options.update(overrides)
+    quiet_refused_handshakes()
     return uvicorn.Config(app, **options)
 
 

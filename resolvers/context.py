@@ -8,6 +8,7 @@ in the GraphQL layer (`resolvers/roles.py`), before any service is called.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,6 +19,7 @@ import strawberry
 from animaltrack.events.store import EventStore
 from animaltrack.projections import ProjectionRegistry, default_registry
 from animaltrack.services.base import Service
+from resolvers.failures import new_request_id
 from resolvers.loaders import Loaders
 
 S = TypeVar("S", bound=Service)
@@ -32,6 +34,8 @@ class Context:
     request: Any = None  # the Starlette Request or WebSocket, when served
     response: Any = None
     clock: Callable[[], int] | None = field(default=None, repr=False)
+    # Ties an INTERNAL answer to its log line (resolvers/failures.py).
+    request_id: str = field(default_factory=new_request_id)
 
     @cached_property
     def event_store(self) -> EventStore:
@@ -43,6 +47,10 @@ class Context:
 
     def service(self, service_class: type[S]) -> S:
         return service_class(self.db, self.event_store, self.registry)
+
+    def on_connection(self, db: Any) -> Context:
+        """The same request on another connection (a worker thread's), with fresh loaders."""
+        return dataclasses.replace(self, db=db, loaders=Loaders.for_db(db))
 
     def now(self) -> int:
         """The server's now, by the same clock the event store stamps events with."""

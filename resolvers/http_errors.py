@@ -8,6 +8,7 @@ is a GraphQL answer with HTTP 200 (SPEC §13), not one of these.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 
 from starlette.requests import Request
@@ -69,10 +70,47 @@ async def database_busy_handler(request: Request, exc: Exception) -> JSONRespons
     return database_busy()
 
 
-async def deny_websocket(scope: Scope, receive: Receive, send: Send, message: str) -> None:
-    """Refuse a WebSocket handshake with a 401 body where the server supports it (else 403)."""
+async def deny_websocket(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    message: str,
+    *,
+    status_code: int = 401,
+    code: str = "UNAUTHENTICATED",
+) -> None:
+    """Refuse a WebSocket handshake with an HTTP answer where the server supports it (401 by
+    default), else by closing it (which the client sees as 403)."""
     websocket = WebSocket(scope, receive, send)
     if "websocket.http.response" in scope.get("extensions", {}):
-        await websocket.send_denial_response(unauthenticated(message))
+        answer = (
+            unauthenticated(message)
+            if status_code == 401
+            else error_response(status_code, message, code)
+        )
+        await websocket.send_denial_response(answer)
     else:
         await websocket.close(code=1008, reason=message[:120])
+
+
+UVICORN_NO_HANDSHAKE = "ASGI callable returned without completing handshake."
+
+
+class RefusedHandshakeIsNoError(logging.Filter):
+    """Drops uvicorn's ERROR line for a WebSocket we refused with an HTTP answer.
+
+    uvicorn's websockets-sansio protocol does not count a denial response (our 401/403 above)
+    as a completed handshake, so it logs "ASGI callable returned without completing
+    handshake." at ERROR for every refused socket, though the client got its answer. A refusal
+    is the client's matter, not a server fault; every other uvicorn line passes.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != UVICORN_NO_HANDSHAKE
+
+
+def quiet_refused_handshakes() -> None:
+    """Install the filter on uvicorn's error logger, once."""
+    uvicorn_error = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, RefusedHandshakeIsNoError) for f in uvicorn_error.filters):
+        uvicorn_error.addFilter(RefusedHandshakeIsNoError())

@@ -1,4 +1,5 @@
-"""Query limits (SPEC §13): depth above 12, more than 50 aliases or 5 000 tokens are refused.
+"""Query limits (SPEC §13): depth above 12, more than 50 aliases or 5 000 tokens are refused,
+and so is a query whose estimated cost is above the budget (`resolvers/cost.py`).
 
 They protect the single SQLite connection from documents that are cheap to send and expensive
 to run. Strawberry's own limiter extensions do the counting; this module only fixes the numbers
@@ -25,6 +26,8 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from resolvers.cost import QueryCost
+
 MAX_DEPTH = 12
 MAX_ALIASES = 50
 MAX_TOKENS = 5000
@@ -47,6 +50,7 @@ def protection_extensions() -> list[Callable[[], SchemaExtension]]:
     return [
         functools.partial(AddValidationRules, _LIMIT_RULES),
         functools.partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        QueryCost,
     ]
 
 

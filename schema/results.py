@@ -25,6 +25,7 @@ from schema.errors import (
     HistoryConflict,
     VersionConflict,
 )
+from schema.scalars import Long
 from schema.types.animals import Animal
 from schema.types.events import Event
 from schema.types.locations import Location
@@ -232,7 +233,7 @@ class ProductSold(MutationSuccess):
 
 @strawberry.type
 class FeedPurchased(MutationSuccess):
-    balance_kg: int = strawberry.field(description="Stock of this feed type after the purchase.")
+    balance_kg: Long = strawberry.field(description="Stock of this feed type after the purchase.")
 
     @classmethod
     def from_event(cls, event: DomainEvent, balance_kg: int) -> FeedPurchased:
@@ -241,7 +242,7 @@ class FeedPurchased(MutationSuccess):
 
 @strawberry.type
 class FeedGiven(MutationSuccess):
-    balance_kg: int = strawberry.field(description="Stock of this feed type afterwards.")
+    balance_kg: Long = strawberry.field(description="Stock of this feed type afterwards.")
 
     @classmethod
     def from_event(cls, event: DomainEvent, balance_kg: int) -> FeedGiven:

@@ -15,24 +15,26 @@ from pathlib import Path
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
-from schema.errors import EXCEPTION_HANDLERS, DomainErrorCodes, is_domain_error
+from schema.errors import EXCEPTION_HANDLERS, DomainErrorCodes
 from schema.scalars import SCALAR_MAP
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 class AnimalTrackSchema(strawberry.Schema):
-    """Logs unexpected errors only: a refused query argument is the client's, not a fault."""
+    """Logs unexpected errors only, with their traceback and request id: a refused query
+    argument or a document that does not validate is the client's, not a fault."""
 
     def process_errors(self, errors, execution_context=None) -> None:
-        unexpected = [error for error in errors if not is_domain_error(error)]
-        if unexpected:
-            super().process_errors(unexpected, execution_context)
+        from resolvers.failures import log_unexpected
+
+        log_unexpected(errors, execution_context)
 
 
 def build_schema(extensions: Iterable = ()) -> strawberry.Schema:
     """The AnimalTrack schema. `extensions` are Strawberry schema extensions (classes or
     factories, built per request), e.g. the query limiters of `resolvers.limits`."""
+    from resolvers.failures import TypedFailures
     from resolvers.mutations import Mutation
     from resolvers.queries import Query
     from resolvers.subscriptions import Subscription
@@ -41,7 +43,7 @@ def build_schema(extensions: Iterable = ()) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=(DomainErrorCodes, *extensions),
+        extensions=(DomainErrorCodes, TypedFailures, *extensions),
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         exception_handlers=EXCEPTION_HANDLERS,
     )

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 
-from animaltrack.errors import DependentEvents, ForbiddenError
+from animaltrack.errors import DependentEvents, ForbiddenError, ValidationError
 from animaltrack.events import types as t
 from animaltrack.events.lifecycle import check_may_change, live_event, request_of
 from animaltrack.events.model import Event
+from animaltrack.events.payloads import MAX_TEXT
 from animaltrack.events.refs import created_animal_ids
 from animaltrack.events.store import EventStore
 from animaltrack.projections.event_animals import events_naming
@@ -40,6 +41,11 @@ def delete_event(
     """Tombstone the event (and, with cascade, its dependents); return the tombstoned ids."""
     from animaltrack.services import history, nonces
 
+    if reason is not None and len(reason) > MAX_TEXT:
+        raise ValidationError(
+            f"The reason is {len(reason):,} characters long; keep it to {MAX_TEXT:,}.",
+            field="reason",
+        )
     digest = nonces.request_hash(request_of(op="delete", id=event_id, cascade=cascade))
     with transaction(db):
         if nonce is not None and not dry_run:

@@ -42,6 +42,11 @@ def edit_event(
     """Write a new version of an event; return it. `payload` may be partial (a dict of changes)."""
     from animaltrack.services import history, nonces
 
+    if payload is not None and not isinstance(payload, dict | Payload):
+        raise ValidationError(
+            'The payload is the object of the fields to change, such as {"notes": "moved"}.',
+            field="payload",
+        )
     changes = dump_payload(payload) if isinstance(payload, Payload) else dict(payload or {})
     digest = nonces.request_hash(
         request_of(op="edit", id=event_id, payload=changes, ts=ts_utc, version=expected_version)

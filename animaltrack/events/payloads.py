@@ -3,12 +3,17 @@
 Payloads validate what can be checked without the database: types, ranges, enums, ULID shape,
 tag normalisation, kg precision. Services add the checks that need the database. Payloads are
 stored with `model_dump(mode="json")` and rebuilt by type through `PAYLOAD_TYPES`.
+
+Every number has a range under which no sum the read models keep can overflow (SQLite's 64-bit
+integers, and 2^53 for what the API returns): a quantity is at most `MAX_QUANTITY`, feed and
+prices have caps far above any farm's needs. Caps bind commands and edits (`build_payload`,
+`revised`); events already stored are read as the dicts they are, never re-validated.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -27,6 +32,13 @@ from animaltrack.events.ids import is_ulid
 from animaltrack.events.tags import normalize_tag
 
 MAX_COHORT = 10_000
+MAX_TEXT = 2000  # notes, filters, reasons
+MAX_QUANTITY = 1_000_000  # kg or pieces in one event
+MAX_BAG_KG = 1_000
+MAX_BAGS = 10_000
+MAX_BAG_PRICE_CENTS = 10_000_000  # 100 000 euros a bag
+MAX_SALE_CENTS = 1_000_000_000  # 10 million euros a sale
+MAX_FEED_GIVEN_KG = 100_000
 
 
 def _ulid(value: str) -> str:
@@ -46,7 +58,7 @@ def _tag(value: str) -> str:
 Id = Annotated[str, AfterValidator(_ulid)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Text = Annotated[str, StringConstraints(max_length=2000)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 Tag = Annotated[str, AfterValidator(_tag)]
 
 
@@ -64,6 +76,8 @@ IdList = Annotated[
 def _positive_quantity(value: Decimal) -> Decimal:
     if not value.is_finite() or value <= 0:
         raise ValueError("the quantity must be more than zero")
+    if value > MAX_QUANTITY:
+        raise ValueError(f"the quantity can be at most {MAX_QUANTITY:,} in one event")
     if value.as_tuple().exponent < -3:
         raise ValueError("the quantity has more than 3 decimals (grams are the smallest unit)")
     return value.normalize() if value == value.to_integral_value() else value
@@ -76,6 +90,9 @@ class Payload(BaseModel):
     """Base of every payload: frozen, refusing unknown fields."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=True)
+
+
+P = TypeVar("P", bound=Payload)
 
 
 class AttributeSet(Payload):
@@ -194,7 +211,9 @@ class AnimalMergedPayload(Payload):
 class AnimalStatusCorrectedPayload(Payload):
     animal_ids: IdList
     new_status: AnimalStatus
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)
+    ]
     notes: Text | None = None
 
     @field_validator("new_status")
@@ -217,16 +236,16 @@ class ProductCollectedPayload(Payload):
 class ProductSoldPayload(Payload):
     product_code: Code
     quantity: Quantity
-    total_price_cents: int = Field(ge=0)
+    total_price_cents: int = Field(ge=0, le=MAX_SALE_CENTS)
     buyer: Text | None = None
     notes: Text | None = None
 
 
 class FeedPurchasedPayload(Payload):
     feed_type_code: Code
-    bag_size_kg: int | None = Field(default=None, ge=1)
-    bags_count: int = Field(ge=1)
-    bag_price_cents: int = Field(ge=0)
+    bag_size_kg: int | None = Field(default=None, ge=1, le=MAX_BAG_KG)
+    bags_count: int = Field(ge=1, le=MAX_BAGS)
+    bag_price_cents: int = Field(ge=0, le=MAX_BAG_PRICE_CENTS)
     vendor: Text | None = None
     notes: Text | None = None
 
@@ -234,7 +253,7 @@ class FeedPurchasedPayload(Payload):
 class FeedGivenPayload(Payload):
     location_id: Id
     feed_type_code: Code
-    amount_kg: int = Field(ge=1)
+    amount_kg: int = Field(ge=1, le=MAX_FEED_GIVEN_KG)
     notes: Text | None = None
 
 
@@ -284,5 +303,54 @@ def build_payload(payload_type: type[Payload], **data: Any) -> Payload:
     except PydanticValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or None
-        message = first["msg"].removeprefix("Value error, ")
+        message = _in_words(first)
         raise ValidationError(f"{field}: {message}" if field else message, field=field) from exc
+
+
+def revised(payload: P, **changes: Any) -> P:
+    """`payload` with `changes`, validated again.
+
+    What a service derives (a confirmed selection's ids, a default bag size) obeys the same caps
+    as what the client sent: `model_copy(update=...)` would skip them and let a 100 000-animal
+    selection through into a stored event its own model refuses.
+    """
+    return build_payload(type(payload), **{**payload.model_dump(), **changes})
+
+
+# Pydantic's error types in the farmer's words (its own messages name Python types).
+_WORDS = {
+    "less_than_equal": "must be at most {le:,}",
+    "greater_than_equal": "must be at least {ge:,}",
+    "less_than": "must be less than {lt:,}",
+    "greater_than": "must be more than {gt:,}",
+    "too_long": "can hold at most {max_length:,} items",
+    "too_short": "needs at least {min_length} item",
+    "string_too_long": "can be at most {max_length:,} characters long",
+    "string_too_short": "cannot be empty",
+    "missing": "is required",
+    "extra_forbidden": "is not a field of this event",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_parsing_size": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "decimal_type": "must be a number such as 12.5",
+    "decimal_parsing": "must be a number such as 12.5",
+    "string_type": "must be text",
+    "list_type": "must be a list",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "enum": "must be one of {expected}",
+    "model_type": "must be an object",
+    "dict_type": "must be an object",
+    "model_attributes_type": "must be an object",
+}
+
+
+def _in_words(error: dict[str, Any]) -> str:
+    if error["type"] in ("value_error", "assertion_error"):
+        return str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    words = _WORDS.get(error["type"], "is not a valid value")
+    try:
+        return words.format(**error.get("ctx", {}))
+    except (KeyError, ValueError):
+        return "is not a valid value"

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from animaltrack.errors import ParseError, ValidationError
 from animaltrack.events.ids import is_ulid
+from animaltrack.events.payloads import MAX_TEXT
 from animaltrack.events.tags import normalize_tag
 
 __all__ = ["FIELDS", "FieldFilter", "FilterAST", "normalize_tag", "parse_filter"]
@@ -123,7 +124,16 @@ def _format_value(value: str) -> str:
 
 
 def parse_filter(text: str) -> FilterAST:
-    """Parse a filter string into a `FilterAST`; raise `ParseError` at the first problem."""
+    """Parse a filter string into a `FilterAST`; raise `ParseError` at the first problem.
+
+    A filter longer than `MAX_TEXT` is refused before parsing: a long one would only make a huge
+    SQL expression (SQLite refuses one deeper than 1 000) after seconds of work.
+    """
+    if len(text) > MAX_TEXT:
+        raise ValidationError(
+            f"The filter is {len(text):,} characters long; filters are at most {MAX_TEXT:,}.",
+            field="filter",
+        )
     scanner = _Scanner(text)
     filters: list[FieldFilter] = []
     scanner.skip_whitespace()

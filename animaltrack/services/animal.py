@@ -16,6 +16,7 @@ from animaltrack.events.payloads import (
     AnimalTagEndedPayload,
     AnimalTaggedPayload,
     HatchRecordedPayload,
+    revised,
 )
 from animaltrack.selection.validation import SelectionContext
 from animaltrack.services import rules
@@ -57,11 +58,10 @@ class AnimalService(Service):
                     field="from_location_id",
                 )
             # The source is checked, not stored: where the animals were follows history.
-            final = payload.model_copy(
-                update={
-                    "resolved_ids": ids,
-                    "filter": selection.filter if selection else payload.filter,
-                }
+            final = revised(
+                payload,
+                resolved_ids=ids,
+                filter=selection.filter if selection else payload.filter,
             )
             return final, []
 
@@ -74,11 +74,10 @@ class AnimalService(Service):
 
         def build(ts):
             ids = self._selected_ids(payload.resolved_ids, selection, ts)
-            final = payload.model_copy(
-                update={
-                    "resolved_ids": ids,
-                    "filter": selection.filter if selection else payload.filter,
-                }
+            final = revised(
+                payload,
+                resolved_ids=ids,
+                filter=selection.filter if selection else payload.filter,
             )
             return final, []
 

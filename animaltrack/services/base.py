@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from animaltrack.errors import SelectionMismatchError, ValidationError
 from animaltrack.events.model import Event
-from animaltrack.events.payloads import Payload, dump_payload
+from animaltrack.events.payloads import MAX_COHORT, Payload, dump_payload
 from animaltrack.events.refs import facts_refs
 from animaltrack.events.store import EventStore
 from animaltrack.projections.base import ProjectionRegistry
@@ -108,6 +108,12 @@ class Service:
         if not result.resolved_ids:
             raise ValidationError(
                 "The filter selects no animals any more; nothing to do.", field="filter"
+            )
+        if len(result.resolved_ids) > MAX_COHORT:  # a confirmation obeys the payload's cap
+            raise ValidationError(
+                f"The filter now selects {len(result.resolved_ids):,} animals; one event can act"
+                f" on at most {MAX_COHORT:,}. Narrow the filter and ask for the selection again.",
+                field="filter",
             )
         return list(result.resolved_ids)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from animaltrack.errors import ValidationError
 from animaltrack.events import types as t
 from animaltrack.events.model import Event
-from animaltrack.events.payloads import ProductCollectedPayload, ProductSoldPayload
+from animaltrack.events.payloads import ProductCollectedPayload, ProductSoldPayload, revised
 from animaltrack.projections.locations import get_location
 from animaltrack.queries.subjects import producers_at
 from animaltrack.reference import require_product
@@ -42,11 +42,10 @@ class ProductService(Service):
                 require_producers(self.db, product, payload.location_id, ts)
                 return payload, []
             ids = self._selected_ids(payload.resolved_ids, selection, ts)
-            final = payload.model_copy(
-                update={
-                    "resolved_ids": ids,
-                    "filter": selection.filter if selection else payload.filter,
-                }
+            final = revised(
+                payload,
+                resolved_ids=ids,
+                filter=selection.filter if selection else payload.filter,
             )
             return final, []
 

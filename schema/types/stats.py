@@ -1,4 +1,9 @@
-"""Statistics (SPEC §10): egg and feed figures per location, and the feed inventory."""
+"""Statistics (SPEC §10): egg and feed figures per location, and the feed inventory.
+
+Sums of grams, cents, kilograms and eggs are `Long`: over a window or a farm's life they can
+pass GraphQL `Int`'s 2^31, and a read model must never fail for everyone because of one big
+(accepted) entry.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import strawberry
 from animaltrack.services import readmodels
 from animaltrack.services.stats import DEFAULT_TIMEZONE
 from schema import arguments
-from schema.scalars import DateTime
+from schema.scalars import DateTime, Long
 from schema.types.reference import FeedType
 
 if TYPE_CHECKING:
@@ -23,7 +28,7 @@ LocationType = Annotated["Location", strawberry.lazy("schema.types.locations")]
 @strawberry.type(description="Eggs collected on one local calendar day.")
 class DailyEggs:
     day: datetime.date
-    eggs: int
+    eggs: Long
 
 
 @strawberry.type(
@@ -33,10 +38,10 @@ class EggStats:
     location_id: strawberry.ID
     window_start: DateTime
     window_end: DateTime
-    eggs_total_pcs: int
-    feed_total_g: int
-    feed_layers_g: int
-    feed_cost_cents: int
+    eggs_total_pcs: Long
+    feed_total_g: Long
+    feed_layers_g: Long
+    feed_cost_cents: Long
     cost_per_egg_all_eur: Decimal | None
     cost_per_egg_layers_eur: Decimal | None
     bird_days: Decimal
@@ -105,10 +110,10 @@ class EggStats:
 class FeedStock:
     feed_type_code: str
     name: str
-    purchased_kg: int
-    given_kg: int
-    balance_kg: int
-    last_purchase_price_per_kg_cents: int | None
+    purchased_kg: Long
+    given_kg: Long
+    balance_kg: Long
+    last_purchase_price_per_kg_cents: Long | None
     last_purchase_at: DateTime | None
     last_given_at: DateTime | None
 

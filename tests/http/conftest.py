@@ -62,3 +62,33 @@ def dev_server(http_settings, http_db_path) -> Iterator[LiveServer]:
     """`animaltrack serve --dev`: local requests act as the admin user `dev`."""
     with serving(create_app(http_settings, dev=True), http_db_path) as server:
         yield server
+
+
+BIG_STRIP = "Strip 1"
+BIG_STRIP_ANIMALS = 20_000
+
+
+@pytest.fixture(scope="session")
+def big_farm_path(tmp_path_factory) -> Path:
+    """A farm whose Strip 1 holds 20 000 ducks, built through the services (two cohorts of the
+    10 000 a cohort may hold), so the protection tests have something heavy to ask for."""
+    from animaltrack.events.payloads import AnimalCohortCreatedPayload
+    from tests.farm import T0, Farm
+
+    farm = Farm(tmp_path_factory.mktemp("big") / "animaltrack.db")
+    try:
+        strip = farm.location_id(BIG_STRIP)
+        for n in range(BIG_STRIP_ANIMALS // 10_000):
+            payload = AnimalCohortCreatedPayload(
+                species="duck", count=10_000, life_stage="adult", sex="female", location_id=strip
+            )
+            farm.animals.create_cohort(payload, T0 + n * 1000, "ppetru")
+    finally:
+        farm.close()
+    return farm.path
+
+
+@pytest.fixture(scope="session")
+def big_server(big_farm_path, start_server) -> LiveServer:
+    """The production configuration on the big farm."""
+    return start_server(create_app(Settings(db_path=str(big_farm_path))), big_farm_path)

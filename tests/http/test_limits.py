@@ -64,7 +64,7 @@ def test_5000_tokens_run_and_5001_are_refused():
 
 def test_each_request_gets_fresh_limiter_instances():
     first, second = SCHEMA.get_extensions(), SCHEMA.get_extensions()
-    assert len(first) == 2  # the depth and alias rules, then the token limit
+    assert len(first) == 3  # the depth and alias rules, the token limit, the cost
     assert all(a is not b for a, b in zip(first, second, strict=True))
 
 

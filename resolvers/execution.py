@@ -1,0 +1,108 @@
+"""Run GraphQL operations off the event loop, each on a worker's own connection, within a deadline.
+
+Resolvers are synchronous (SQLite is), so an operation run on the event-loop thread would stall
+every other request for as long as it runs (SPEC §13: "one slow request never stalls the
+others"). `Workers` runs each operation on one of a few threads instead; each thread keeps its
+own `sqlite_utils.Database` (WAL lets readers run beside the one writer, and `BEGIN IMMEDIATE`
+with the busy timeout orders writers), so no connection is shared between threads.
+
+The deadline (10 s) is enforced by SQLite's progress handler on that connection: once it has
+passed, the statement running stops with "interrupted" (a write transaction rolls back), which
+`resolvers/failures.py` answers as `TIMEOUT`. The event loop does not wait longer than the deadline
+plus a grace either, so a client always gets its answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+import sqlite_utils
+
+from resolvers.failures import OPERATION_TIMEOUT_S
+from store import connect
+
+T = TypeVar("T")
+
+WORKERS = 4
+# SQLite calls the handler every this many virtual-machine steps: cheap, and well under 1 ms apart.
+PROGRESS_STEPS = 10_000
+# How long the loop waits past the deadline for a worker whose statement has not yet stopped.
+GRACE_S = 1.0
+
+
+class OperationTimedOut(Exception):
+    """The operation ran past its deadline and was stopped."""
+
+
+class Workers:
+    """A few threads, each with its own connection to `db_path` and a deadline per operation."""
+
+    def __init__(
+        self,
+        db_path: str | Path,
+        *,
+        workers: int = WORKERS,
+        timeout_s: float = OPERATION_TIMEOUT_S,
+        prepare: Callable[[sqlite_utils.Database], None] | None = None,
+    ) -> None:
+        self.db_path = db_path
+        self.timeout_s = timeout_s
+        self._prepare = prepare
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="graphql")
+        self._local = threading.local()
+        self._connections: list[sqlite_utils.Database] = []
+        self._lock = threading.Lock()
+
+    def connection(self) -> sqlite_utils.Database:
+        """This worker thread's connection, opened on first use."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = connect(self.db_path)
+            self._local.deadline = float("inf")
+            db.conn.set_progress_handler(self._past_deadline, PROGRESS_STEPS)
+            if self._prepare is not None:
+                self._prepare(db)
+            self._local.db = db
+            with self._lock:
+                self._connections.append(db)
+        return db
+
+    def _past_deadline(self) -> int:
+        return 1 if time.monotonic() > self._local.deadline else 0
+
+    @contextlib.contextmanager
+    def _deadline(self) -> Iterator[None]:
+        self._local.deadline = time.monotonic() + self.timeout_s
+        try:
+            yield
+        finally:
+            self._local.deadline = float("inf")
+
+    async def run(self, operation: Callable[[sqlite_utils.Database], T]) -> T:
+        """`operation(db)` on a worker, on its connection; `OperationTimedOut` past the deadline."""
+
+        def work() -> T:
+            db = self.connection()
+            with self._deadline():
+                return operation(db)
+
+        future = asyncio.get_running_loop().run_in_executor(self._executor, work)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), self.timeout_s + GRACE_S)
+        except TimeoutError:
+            raise OperationTimedOut from None
+
+    def close(self) -> None:
+        """Stop the threads (after the operations running finish) and close the connections."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
