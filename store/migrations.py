@@ -330,6 +330,36 @@ def m004_facts_only_log(db: sqlite_utils.Database) -> None:
     _run(db, _FACTS_ONLY)
 
 
+_LOG_CHANGES = """
+CREATE TABLE log_changes (
+    seq INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('APPENDED', 'EDITED', 'DELETED')),
+    event_id TEXT NOT NULL REFERENCES events(id),
+    version INTEGER NOT NULL,
+    at_utc INTEGER NOT NULL
+);
+INSERT INTO log_changes (kind, event_id, version, at_utc)
+SELECT kind, event_id, version, at_utc FROM (
+    SELECT 'APPENDED' AS kind, id AS event_id, 1 AS version, recorded_at_utc AS at_utc,
+           0 AS step
+    FROM events
+    UNION ALL
+    SELECT 'EDITED', event_id, version + 1, edited_at_utc, 1 FROM event_revisions
+    UNION ALL
+    SELECT 'DELETED', t.target_event_id, e.version, t.ts_utc, 2
+    FROM event_tombstones t JOIN events e ON e.id = t.target_event_id
+) ORDER BY at_utc, step, event_id, version;
+"""
+
+
+@migrations()
+def m005_log_changes(db: sqlite_utils.Database) -> None:
+    """The log sequence (SPEC §4): one row per append, new version and tombstone, so a reader
+    catches up by sequence number. An existing log is numbered from what it holds: appends at
+    their recording time, versions at their edit time, tombstones at their deletion time."""
+    _run(db, _LOG_CHANGES)
+
+
 def _run(db: sqlite_utils.Database, script: str) -> None:
     """Run a DDL script statement by statement.
 

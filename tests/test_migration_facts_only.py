@@ -101,6 +101,14 @@ def test_serve_refuses_until_migrate_has_run_and_migrate_keeps_every_fact(old_fa
                 refs, payload = json.loads(refs), json.loads(payload)
                 assert refs == facts_refs(type_, payload, created_animal_ids(type_, refs))
                 assert "from_location_id" not in payload
+        # The log sequence numbers the old log from what it holds, in the order it was written.
+        kinds = db.execute(
+            "SELECT kind, COUNT(*) FROM log_changes GROUP BY kind ORDER BY kind"
+        ).fetchall()
+        sizes = [len(before[k]) for k in ("events", "revisions", "tombstones")]
+        assert kinds == [("APPENDED", sizes[0]), ("DELETED", sizes[2]), ("EDITED", sizes[1])]
+        times = [r[0] for r in db.execute("SELECT at_utc FROM log_changes ORDER BY seq")]
+        assert times == sorted(times)
         assert db.execute("PRAGMA freelist_count").fetchone() == (0,)  # vacuumed
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     finally:

@@ -1,8 +1,14 @@
-"""`EventStore`: the only code that writes `events`, its revisions and tombstones.
+"""`EventStore`: the only code that writes `events`, its revisions, tombstones and log sequence.
 
 Appends enforce the log's own rules (SPEC §4): the clock-skew limit, a non-empty actor, and event
 ids that grow strictly, so `(ts_utc, id)` orders events at equal times by recording order. The
 store joins the caller's transaction; services open it (`store.transaction`).
+
+What an event refers to is stored as facts only (`events.refs.facts_refs`, SPEC §1.9): whatever
+refs a caller passes, only the ids a creating event makes are kept from them. Every change to the
+log — an append, a new version, a tombstone — is also written as one row of `log_changes`
+(SPEC §4), so a reader that has seen everything up to a sequence number catches up by reading the
+rows after it.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
@@ -21,6 +28,22 @@ from animaltrack.events.payloads import Payload, dump_payload
 from animaltrack.events.refs import created_animal_ids, facts_refs
 
 MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
+
+# The kinds of change the log sequence records (SPEC §4).
+APPENDED, EDITED, DELETED = "APPENDED", "EDITED", "DELETED"
+
+
+@dataclass(frozen=True)
+class LogChange:
+    """One change to the log: which event, at which version, when the server wrote it."""
+
+    seq: int
+    kind: str
+    event_id: str
+    version: int
+    at_utc: int
+
+
 _LIVE = "id NOT IN (SELECT target_event_id FROM event_tombstones)"
 
 
@@ -88,6 +111,7 @@ class EventStore:
                 event.recorded_at_utc,
             ),
         )
+        self._sequence(APPENDED, event.id, event.version, now)
         return event
 
     def check_time(self, ts_utc: int, now: int | None = None) -> None:
@@ -143,17 +167,39 @@ class EventStore:
             "UPDATE events SET ts_utc = ?, entity_refs = ?, payload = ?, version = ? WHERE id = ?",
             (new.ts_utc, json.dumps(new.entity_refs), json.dumps(new.payload), new.version, new.id),
         )
+        self._sequence(EDITED, new.id, new.version, now)
         return new
 
     def tombstone(self, event: Event, *, actor: str, reason: str | None) -> str:
         """Mark `event` deleted; it stays in `events` but leaves every projection."""
         tombstone_id = self._next_tombstone_id()
+        now = self.clock()
         self.db.execute(
             "INSERT INTO event_tombstones (id, ts_utc, actor, target_event_id, reason)"
             " VALUES (?, ?, ?, ?, ?)",
-            (tombstone_id, self.clock(), actor, event.id, reason),
+            (tombstone_id, now, actor, event.id, reason),
         )
+        self._sequence(DELETED, event.id, event.version, now)
         return tombstone_id
+
+    def _sequence(self, kind: str, event_id: str, version: int, at_utc: int) -> None:
+        self.db.execute(
+            "INSERT INTO log_changes (kind, event_id, version, at_utc) VALUES (?, ?, ?, ?)",
+            (kind, event_id, version, at_utc),
+        )
+
+    def changes_after(self, seq: int, limit: int | None = None) -> list[LogChange]:
+        """The log's changes after sequence number `seq`, oldest first (at most `limit`)."""
+        rows = self.db.execute(
+            "SELECT seq, kind, event_id, version, at_utc FROM log_changes WHERE seq > ?"
+            " ORDER BY seq LIMIT ?",
+            (seq, -1 if limit is None else limit),
+        ).fetchall()
+        return [LogChange(*row) for row in rows]
+
+    def last_seq(self) -> int:
+        """The newest sequence number (0 for an empty log)."""
+        return self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM log_changes").fetchone()[0]
 
     def _next_id(self) -> str:
         candidate = self.new_id().upper()

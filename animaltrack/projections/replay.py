@@ -37,7 +37,7 @@ def replay(
     return count
 
 
-LOG_TABLES = ("events", "event_revisions", "event_tombstones")
+LOG_TABLES = ("events", "event_revisions", "event_tombstones", "log_changes")
 REFERENCE_TABLES = ("species", "products", "feed_types", "users", "api_tokens")
 
 
