@@ -27,7 +27,6 @@ from pathlib import Path
 
 import httpx
 
-from animaltrack.events.edit import edit_event
 from animaltrack.events.payloads import AnimalMovedPayload
 from animaltrack.events.store import EventStore
 from animaltrack.projections import default_registry
@@ -35,6 +34,7 @@ from animaltrack.queries.animals import snapshots_at
 from animaltrack.selection import compute_roster_hash, parse_filter, resolve_filter
 from animaltrack.selection.validation import SelectionContext
 from animaltrack.services.animal import AnimalService
+from animaltrack.services.edit import edit_event
 from animaltrack.services.stats import get_egg_stats
 from bench.generate import HistorySummary
 from bench.server import admin_token, serving

@@ -363,7 +363,7 @@ class Mutation:
 
     @strawberry.mutation
     def edit_event(self, info: Info, input: inputs.EditEventInput) -> r.EditEventResult:
-        from animaltrack.events import edit
+        from animaltrack.services import edit
 
         ctx, actor = _start(info, "editEvent")
         event = edit.edit_event(
@@ -382,7 +382,7 @@ class Mutation:
 
     @strawberry.mutation
     def delete_event(self, info: Info, input: inputs.DeleteEventInput) -> r.DeleteEventResult:
-        from animaltrack.events import delete
+        from animaltrack.services import delete
 
         ctx, actor = _start(info, "deleteEvent")
         tombstoned = delete.delete_event(

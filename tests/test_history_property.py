@@ -14,8 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from animaltrack.errors import AnimalTrackError
-from animaltrack.events.delete import delete_event
-from animaltrack.events.edit import edit_event
 from animaltrack.events.payloads import (
     AnimalAttributesUpdatedPayload,
     AnimalCohortCreatedPayload,
@@ -38,6 +36,8 @@ from animaltrack.events.payloads import (
 )
 from animaltrack.events.store import EventStore
 from animaltrack.queries.subjects import events_of_animals, subjects_of
+from animaltrack.services.delete import delete_event
+from animaltrack.services.edit import edit_event
 from animaltrack.services.stats import get_egg_stats
 from tests.farm import HOUR, T0, Farm, assert_live_equals_replay
 

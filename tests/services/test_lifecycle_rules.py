@@ -12,14 +12,14 @@ from animaltrack.errors import (
     ValidationError,
     VersionConflict,
 )
-from animaltrack.events.delete import delete_event
-from animaltrack.events.edit import edit_event
 from animaltrack.events.payloads import (
     AnimalCohortCreatedPayload,
     AnimalMovedPayload,
     AnimalOutcomePayload,
     AnimalStatusCorrectedPayload,
 )
+from animaltrack.services.delete import delete_event
+from animaltrack.services.edit import edit_event
 from tests.farm import HOUR, T0, Farm, assert_live_equals_replay, refused
 
 

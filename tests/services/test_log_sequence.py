@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from animaltrack.errors import AnimalTrackError
-from animaltrack.events.delete import delete_event
-from animaltrack.events.edit import edit_event
 from animaltrack.events.payloads import AnimalCohortCreatedPayload, FeedPurchasedPayload
+from animaltrack.services.delete import delete_event
+from animaltrack.services.edit import edit_event
 from tests.farm import HOUR, T0, Farm
 
 

@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from animaltrack import errors
-from animaltrack.events.delete import delete_event
-from animaltrack.events.edit import edit_event
 from animaltrack.events.model import Event
 from animaltrack.events.payloads import (
     AnimalAttributesUpdatedPayload,
@@ -39,6 +37,8 @@ from animaltrack.projections import default_registry, intervals
 from animaltrack.projections.replay import copy_log, projection_rows, replay
 from animaltrack.queries.subjects import subjects_of
 from animaltrack.services.animal import AnimalService
+from animaltrack.services.delete import delete_event
+from animaltrack.services.edit import edit_event
 from animaltrack.services.feed import FeedService
 from animaltrack.services.products import ProductService
 from animaltrack.services.readmodels import FeedStock, feed_inventory, roster_facets

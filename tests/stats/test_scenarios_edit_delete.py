@@ -12,10 +12,10 @@ import pytest
 from stats_driver import DAY, HOUR, S, ServiceDriver, T, baseline_21_1, figures, scenario_21_4
 
 from animaltrack.errors import DependentEvents, ForbiddenError, ValidationError, VersionConflict
-from animaltrack.events.delete import delete_event
-from animaltrack.events.edit import edit_event
 from animaltrack.projections.replay import copy_log, projection_rows, replay
 from animaltrack.queries.subjects import subjects_of
+from animaltrack.services.delete import delete_event
+from animaltrack.services.edit import edit_event
 from animaltrack.services.readmodels import feed_inventory, roster_facets
 from animaltrack.services.stats import daily_egg_series
 from store import connect
