@@ -338,6 +338,11 @@ CREATE TABLE log_changes (
     version INTEGER NOT NULL,
     at_utc INTEGER NOT NULL
 );
+"""
+
+# The log's changes as its rows tell them: appends at their recording time, each later version
+# at the time of the edit that wrote it, tombstones at their deletion time.
+_NUMBER_LOG = """
 INSERT INTO log_changes (kind, event_id, version, at_utc)
 SELECT kind, event_id, version, at_utc FROM (
     SELECT 'APPENDED' AS kind, id AS event_id, 1 AS version, recorded_at_utc AS at_utc,
@@ -348,16 +353,23 @@ SELECT kind, event_id, version, at_utc FROM (
     UNION ALL
     SELECT 'DELETED', t.target_event_id, e.version, t.ts_utc, 2
     FROM event_tombstones t JOIN events e ON e.id = t.target_event_id
-) ORDER BY at_utc, step, event_id, version;
+) ORDER BY at_utc, step, event_id, version
 """
+
+
+def renumber_log(db: sqlite_utils.Database) -> None:
+    """Number the log sequence afresh from the log's rows (a migrated log, an import, a copy of
+    history at an instant)."""
+    db.execute("DELETE FROM log_changes")
+    db.execute(_NUMBER_LOG)
 
 
 @migrations()
 def m005_log_changes(db: sqlite_utils.Database) -> None:
     """The log sequence (SPEC §4): one row per append, new version and tombstone, so a reader
-    catches up by sequence number. An existing log is numbered from what it holds: appends at
-    their recording time, versions at their edit time, tombstones at their deletion time."""
+    catches up by sequence number; an existing log is numbered from what it holds."""
     _run(db, _LOG_CHANGES)
+    renumber_log(db)
 
 
 def _run(db: sqlite_utils.Database, script: str) -> None:

@@ -140,6 +140,124 @@ def serve(settings: Settings, host: str | None, port: int | None, dev: bool) -> 
     run_server(settings, host=host, port=port, dev=dev)
 
 
+def _existing(settings: Settings):
+    """Open a database that must exist: a tool that only reads refuses to create one."""
+    from pathlib import Path
+
+    if not Path(settings.db_path).exists():
+        raise click.ClickException(f"There is no database at {settings.db_path}.")
+    return _migrated(settings)
+
+
+def _instant(text: str) -> int:
+    """TIME as milliseconds since the epoch, or ISO 8601 with an offset."""
+    from animaltrack.timefmt import from_iso
+
+    if text.lstrip("-").isdigit():
+        return int(text)
+    try:
+        return from_iso(text)
+    except ValueError as error:
+        raise click.BadParameter(f"{error} (or give milliseconds since 1970)") from None
+
+
+@main.command()
+@click.option(
+    "--only", "only", multiple=True, metavar="NAME", help="Only this projection (repeatable)."
+)
+@click.pass_obj
+@_fail_cleanly
+def verify(settings: Settings, only: tuple[str, ...]) -> None:
+    """Check that the live projections equal a fold of the log (exit 1 on any difference).
+
+    Folds the log, read from one snapshot, into a scratch database and compares every table by
+    primary key; checks the R*Tree over location intervals and runs PRAGMA quick_check. The
+    live database is only read. Projections: locations, animal_registry, intervals, tags,
+    event_animals, event_log, products, feed.
+
+    Example: animaltrack verify --only intervals
+    """
+    import time
+
+    from animaltrack.verification import verify as run_verify
+    from tools.progress import PhaseProgress
+
+    started = time.perf_counter()
+    db = _existing(settings)
+    try:
+        with PhaseProgress() as progress:
+            report = run_verify(db, only=only or None, progress=progress)
+    finally:
+        db.close()
+    for difference in report.differences:
+        key = ", ".join(difference.key)
+        click.echo(f"{difference.table}: {difference.count} row(s) differ (key {key})")
+        for row in difference.live_only:
+            click.echo(f"  live only:    {row}")
+        for row in difference.rebuilt_only:
+            click.echo(f"  rebuilt only: {row}")
+        shown = len(difference.live_only) + len(difference.rebuilt_only)
+        if difference.count > shown:
+            click.echo(f"  … and {difference.count - shown} more")
+    for problem in report.index_problems:
+        click.echo(problem)
+    if report.quick_check != "ok":
+        click.echo(f"PRAGMA quick_check: {report.quick_check}")
+    seconds = time.perf_counter() - started
+    verdict = "clean" if report.ok else "DIFFERENCES FOUND"
+    click.echo(
+        f"verify: {verdict} — {len(report.tables)} table(s), {report.events:,} events folded"
+        f" in {seconds:.1f} s"
+    )
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@main.command()
+@click.option(
+    "--until", "until", required=True, metavar="TIME", help="ISO 8601 with an offset, or ms."
+)
+@click.option("--as-recorded", is_flag=True, help="The log as it stood at TIME, not as known now.")
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False), help="New database file."
+)
+@click.pass_obj
+@_fail_cleanly
+def replay(settings: Settings, until: str, as_recorded: bool, out: str) -> None:
+    """Write the farm as it stood at TIME to a new database file.
+
+    By default: the latest version of every live event with a time at or before TIME (late
+    entries included). With --as-recorded: the events recorded by TIME, each at the version it
+    had then, with the edits and deletes written by then — what the API answered at TIME.
+
+    Example: animaltrack replay --until 2026-03-01T00:00:00Z --out march.db
+    """
+    import time
+
+    from animaltrack.time_travel import replay_until
+    from tools.progress import PhaseProgress
+
+    started = time.perf_counter()
+    instant = _instant(until)
+    db = _existing(settings)
+    try:
+        with PhaseProgress() as progress:
+            summary = replay_until(db, out, instant, as_recorded=as_recorded, progress=progress)
+    except FileExistsError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        db.close()
+    click.echo(
+        f"replay: {summary.folded:,} events folded into {summary.path}"
+        + (
+            f" ({summary.revisions:,} revisions, {summary.tombstones:,} tombstones)"
+            if as_recorded
+            else ""
+        )
+        + f" in {time.perf_counter() - started:.1f} s"
+    )
+
+
 @main.group()
 def token() -> None:
     """API tokens: create (shown once), list, revoke.

@@ -8,8 +8,9 @@ from animaltrack.projections.base import Projection, ProjectionRegistry
 __all__ = ["Projection", "ProjectionRegistry", "default_registry"]
 
 
-def default_registry(db) -> ProjectionRegistry:
-    """A registry with every projection of SPEC §6.1."""
+def default_registry(db, only=None) -> ProjectionRegistry:
+    """A registry with every projection of SPEC §6.1 — or with those named in `only` and the
+    projections whose tables they read (`DEPENDS_ON`), in the same order."""
     from animaltrack.projections.animal_registry import AnimalRegistryProjection
     from animaltrack.projections.event_animals import EventAnimalsProjection
     from animaltrack.projections.event_log import EventLogProjection
@@ -19,8 +20,7 @@ def default_registry(db) -> ProjectionRegistry:
     from animaltrack.projections.products import ProductsProjection
     from animaltrack.projections.tags import TagProjection
 
-    registry = ProjectionRegistry()
-    for cls in (
+    classes = (
         LocationProjection,
         AnimalRegistryProjection,
         IntervalProjection,
@@ -29,6 +29,28 @@ def default_registry(db) -> ProjectionRegistry:
         EventLogProjection,
         ProductsProjection,
         FeedInventoryProjection,
-    ):
+    )
+    if only is not None:
+        classes = _with_dependencies(classes, set(only))
+    registry = ProjectionRegistry()
+    for cls in classes:
         registry.register(cls(db))
     return registry
+
+
+def projection_names() -> list[str]:
+    return [p.NAME for p in default_registry(None)]
+
+
+def _with_dependencies(classes, wanted: set[str]):
+    unknown = wanted - {cls.NAME for cls in classes}
+    if unknown:
+        known = ", ".join(cls.NAME for cls in classes)
+        raise ValueError(f"No projection called {', '.join(sorted(unknown))}; there are {known}.")
+    owner = {table: cls.NAME for cls in classes for table in cls.TABLES}
+    changed = True
+    while changed:
+        needed = {owner[t] for cls in classes if cls.NAME in wanted for t in cls.DEPENDS_ON}
+        changed = not needed <= wanted
+        wanted |= needed
+    return tuple(cls for cls in classes if cls.NAME in wanted)

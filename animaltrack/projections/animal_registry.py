@@ -24,6 +24,7 @@ _LIVE_COPY = (
 
 
 class AnimalRegistryProjection(Projection):
+    NAME = "animal_registry"
     TABLES = ("animal_registry", "live_animals_by_location", "animal_aliases")
     EVENT_TYPES = frozenset(
         {

@@ -26,6 +26,7 @@ from animaltrack.events.model import Event
 class Projection:
     """Base class; subclasses set TABLES and EVENT_TYPES and override the hooks they need."""
 
+    NAME: str = ""  # what an operator calls it (`animaltrack verify --only NAME`)
     TABLES: tuple[str, ...] = ()
     # Tables of other projections this one reads while folding (so they are built first).
     DEPENDS_ON: tuple[str, ...] = ()

@@ -16,6 +16,7 @@ from animaltrack.projections.base import Projection
 
 
 class EventAnimalsProjection(Projection):
+    NAME = "event_animals"
     TABLES = ("event_animals",)
     EVENT_TYPES = frozenset(t.ANIMAL_EVENT_TYPES | {t.PRODUCT_COLLECTED})
 

@@ -24,6 +24,7 @@ from animaltrack.projections.base import Projection
 
 
 class EventLogProjection(Projection):
+    NAME = "event_log"
     TABLES = ("event_locations",)
     DEPENDS_ON = ("animal_location_intervals", "event_animals")
     EVENT_TYPES = frozenset(t.ALL_EVENT_TYPES)

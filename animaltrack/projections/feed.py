@@ -21,6 +21,7 @@ def price_per_kg_cents(bag_price_cents: int, bag_size_kg: int) -> int:
 
 
 class FeedInventoryProjection(Projection):
+    NAME = "feed"
     TABLES = ("feed_inventory", "feed_prices", "feed_given")
     EVENT_TYPES = frozenset({t.FEED_PURCHASED, t.FEED_GIVEN})
 

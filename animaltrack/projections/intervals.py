@@ -31,6 +31,7 @@ ALL_ATTRS = (*DESCRIPTIVE_ATTRS, "status")
 
 
 class IntervalProjection(Projection):
+    NAME = "intervals"
     TABLES = ("animal_location_intervals", "animal_attr_intervals")
     EVENT_TYPES = frozenset(
         {

@@ -62,6 +62,7 @@ def location_events(db) -> list[Event]:
 
 
 class LocationProjection(Projection):
+    NAME = "locations"
     TABLES = ("locations", "location_name_intervals")
     EVENT_TYPES = t.LOCATION_EVENT_TYPES
 

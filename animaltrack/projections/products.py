@@ -21,6 +21,7 @@ def to_units(db, product_code: str, quantity) -> int:
 
 
 class ProductsProjection(Projection):
+    NAME = "products"
     TABLES = ("product_ledger",)
     EVENT_TYPES = frozenset({t.PRODUCT_COLLECTED, t.PRODUCT_SOLD, t.ANIMAL_OUTCOME})
 

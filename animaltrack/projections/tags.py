@@ -15,6 +15,7 @@ from animaltrack.projections.base import Projection, only_these
 
 
 class TagProjection(Projection):
+    NAME = "tags"
     TABLES = ("animal_tag_intervals", "tag_suggestions")
     EVENT_TYPES = frozenset(
         {
