@@ -372,6 +372,16 @@ def m005_log_changes(db: sqlite_utils.Database) -> None:
     renumber_log(db)
 
 
+@migrations()
+def m006_tool_locks(db: sqlite_utils.Database) -> None:
+    """One row per operator tool that must not run twice at once (`rebuild`), naming the
+    process that holds it, so a lock left by a killed process can be taken over."""
+    db.execute(
+        "CREATE TABLE tool_locks (name TEXT PRIMARY KEY, pid INTEGER NOT NULL,"
+        " host TEXT NOT NULL, started_at_utc INTEGER NOT NULL)"
+    )
+
+
 def _run(db: sqlite_utils.Database, script: str) -> None:
     """Run a DDL script statement by statement.
 

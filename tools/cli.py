@@ -167,6 +167,43 @@ def _instant(text: str) -> int:
 )
 @click.pass_obj
 @_fail_cleanly
+def rebuild(settings: Settings, only: tuple[str, ...]) -> None:
+    """Rebuild every projection (or the named ones and those they read) from the log, while
+    the server runs.
+
+    The log is read from one snapshot and folded into a scratch database beside the file; then,
+    in one write transaction, the live rows are replaced and the changes that arrived meanwhile
+    folded in. Killed or interrupted at any point, it leaves the live projections as they were;
+    the next run clears what it left. A second rebuild while one runs is refused.
+
+    Example: animaltrack rebuild --only event_log
+    """
+    import time
+
+    from animaltrack.rebuild import rebuild as run_rebuild
+    from tools.progress import PhaseProgress
+
+    started = time.perf_counter()
+    db = _existing(settings)
+    try:
+        with PhaseProgress() as progress:
+            summary = run_rebuild(db, settings.db_path, only=only or None, progress=progress)
+    finally:
+        db.close()
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"rebuild: {len(summary.projections)} projection(s), {summary.events:,} events in"
+        f" {seconds:.1f} s ({summary.events / seconds:,.0f} events/s);"
+        f" {summary.caught_up} change(s) that arrived meanwhile folded in at the swap"
+    )
+
+
+@main.command()
+@click.option(
+    "--only", "only", multiple=True, metavar="NAME", help="Only this projection (repeatable)."
+)
+@click.pass_obj
+@_fail_cleanly
 def verify(settings: Settings, only: tuple[str, ...]) -> None:
     """Check that the live projections equal a fold of the log (exit 1 on any difference).
 
@@ -345,3 +382,7 @@ def export_schema(out: str | None) -> None:
 
     path = export_sdl(out or SDL_PATH)
     click.echo(f"Wrote the GraphQL schema to {path}")
+
+
+if __name__ == "__main__":  # `python -m tools.cli`, as the tests start it in a process of its own
+    main()

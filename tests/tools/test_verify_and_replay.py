@@ -3,13 +3,8 @@
 
 from __future__ import annotations
 
-import shutil
 import stat
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
-from click.testing import CliRunner
 
 from animaltrack.events.payloads import (
     AnimalCohortCreatedPayload,
@@ -24,38 +19,9 @@ from animaltrack.services.delete import delete_event
 from animaltrack.services.edit import edit_event
 from animaltrack.services.stats import get_egg_stats
 from animaltrack.timefmt import to_iso
-from animaltrack.verification import _key
-from bench.generate import generate_history
 from store import connect
-from store.migrations import migrate
 from tests.farm import DAY, HOUR, T0, Farm
-from tools.cli import main
-
-EVENTS = 20_000
-
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory) -> Path:
-    """A generated farm of 20 000 events (about 70 days), built once for this module."""
-    path = tmp_path_factory.mktemp("generated") / "history.db"
-    db = connect(path)
-    try:
-        migrate(db)
-        generate_history(db, seed=3, events=EVENTS, animals=2_000)
-    finally:
-        db.close()
-    return path
-
-
-@pytest.fixture
-def copy(history, tmp_path) -> Path:
-    target = tmp_path / "farm.db"
-    shutil.copy(history, target)
-    return target
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, [str(a) for a in args])
+from tests.tools.helpers import EVENTS, run, tamper
 
 
 def test_verify_passes_on_a_faithful_history(copy):
@@ -64,40 +30,8 @@ def test_verify_passes_on_a_faithful_history(copy):
     assert "verify: clean" in result.output and f"{EVENTS + 8:,} events" in result.output
 
 
-def _tamper(path: Path) -> list[str]:
-    """Change one row of every projection table (deleting, adding or altering it) and drift one
-    R*Tree span; return the tables touched."""
-    db = connect(path)
-    try:
-        from animaltrack.projections import default_registry
-
-        tables = default_registry(db).tables()
-        for i, table in enumerate(tables):
-            key = _key(db, table)
-            row = db.execute(f"SELECT * FROM {table} ORDER BY {', '.join(key)} LIMIT 1").fetchone()
-            assert row is not None, f"{table} is empty in the generated history"
-            columns = [c.name for c in db[table].columns]
-            where = " AND ".join(f"{k} = ?" for k in key)
-            params = [row[columns.index(k)] for k in key]
-            if i % 2 == 0:
-                db.execute(f"DELETE FROM {table} WHERE {where}", params)
-            else:  # an altered value in a column that is not part of the key
-                column = next(c for c in reversed(columns) if c not in key)
-                db.execute(
-                    f"UPDATE {table} SET {column} = COALESCE({column}, 0) || 'x' WHERE {where}",
-                    params,
-                )
-        db.execute(
-            "UPDATE animal_location_spans SET start_utc = start_utc - 1e10"
-            " WHERE id = (SELECT MAX(id) FROM animal_location_spans)"
-        )
-        return tables
-    finally:
-        db.close()
-
-
 def test_verify_names_every_tampered_table_and_a_drifted_span(copy):
-    tables = _tamper(copy)
+    tables = tamper(copy)
     result = run("--db", copy, "verify")
     assert result.exit_code == 1, result.output
     for table in tables:
