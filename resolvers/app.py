@@ -7,7 +7,8 @@ subscriptions. Operations sent by POST run on worker threads, each with its own 
 (`resolvers/execution.py`), so one slow request never stalls the others; SQLite's own locking
 (WAL, `busy_timeout`) orders them and other processes such as `animaltrack backup`.
 
-Middleware, outermost first: request log (so it sees every status, 401 and 413 included), with
+Middleware, outermost first: security headers (on every answer, the refusals included), request
+log (so it sees every status, 401 and 413 included), with
 `--dev` the loopback-only check of `Host` and `Origin`, body limit (before any database lookup),
 authentication. Starlette's `ServerErrorMiddleware` wraps
 them all and answers 500 for anything unexpected.
@@ -38,6 +39,7 @@ from resolvers.middleware.auth import AuthMiddleware
 from resolvers.middleware.body_limit import MAX_BODY_BYTES, BodyLimitMiddleware
 from resolvers.middleware.logging import RequestLogMiddleware, configure_request_log
 from resolvers.middleware.loopback_only import LoopbackOnlyMiddleware
+from resolvers.middleware.security_headers import SecurityHeadersMiddleware
 from resolvers.view import AnimalTrackGraphQL
 from store import connect
 from store.tokens import ensure_user
@@ -105,6 +107,7 @@ def create_app(
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
+            Middleware(SecurityHeadersMiddleware),
             Middleware(RequestLogMiddleware, log_format=settings.log_format),
             *([Middleware(LoopbackOnlyMiddleware)] if dev else []),
             Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES),
