@@ -1,4 +1,4 @@
-"""The HTTP-level refusals (401, 413, 503), built in one place and shaped like GraphQL errors.
+"""The HTTP-level refusals (401, 408, 413, 503), built in one place and shaped like GraphQL errors.
 
 Clients already read `{"errors": [{"message", "extensions": {"code"}}]}` from GraphQL answers,
 so the refusals that happen before (or instead of) executing an operation use the same shape,
@@ -52,6 +52,15 @@ def payload_too_large(limit_bytes: int) -> JSONResponse:
         413,
         f"Request body is larger than the limit of {limit_bytes} bytes",
         "PAYLOAD_TOO_LARGE",
+        {"Connection": "close"},
+    )
+
+
+def request_timeout(limit_s: float) -> JSONResponse:
+    return error_response(
+        408,
+        f"The request body did not arrive within {limit_s:g} s; send it again, all at once",
+        "REQUEST_TIMEOUT",
         {"Connection": "close"},
     )
 
