@@ -65,12 +65,16 @@ def request_timeout(limit_s: float) -> JSONResponse:
     )
 
 
+def database_busy_error() -> dict:
+    """The `errors` entry for a busy database (in a 503, or on a WebSocket, which has no 503)."""
+    message = "The database is busy; retry in a moment"
+    return {"message": message, "extensions": {"code": "DATABASE_BUSY"}}
+
+
 def database_busy() -> JSONResponse:
-    return error_response(
-        503,
-        "The database is busy; retry in a moment",
-        "DATABASE_BUSY",
-        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    entry = database_busy_error()
+    return JSONResponse(
+        {"errors": [entry]}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
     )
 
 
