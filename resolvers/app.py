@@ -7,10 +7,11 @@ subscriptions. Operations sent by POST run on worker threads, each with its own 
 (`resolvers/execution.py`), so one slow request never stalls the others; SQLite's own locking
 (WAL, `busy_timeout`) orders them and other processes such as `animaltrack backup`.
 
-Middleware, outermost first: request log (so it sees every status, 401 and 413 included), with
-`--dev` the loopback-only check of `Host` and `Origin`, body limit (before any database lookup),
-authentication. Starlette's `ServerErrorMiddleware` wraps
-them all and answers 500 for anything unexpected.
+Middleware, outermost first: security headers (on every answer, the refusals included), request
+log (so it sees every status, 401 and 413 included), with `--dev` the loopback-only check of
+`Host` and `Origin`, the body's size and time limits (before any database lookup),
+authentication. Starlette's `ServerErrorMiddleware` wraps them all and answers 500 for anything
+unexpected.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ from resolvers.failures import OPERATION_TIMEOUT_S
 from resolvers.http_errors import DatabaseBusy, database_busy_handler, quiet_refused_handshakes
 from resolvers.limits import caching_extensions, protection_extensions
 from resolvers.middleware.auth import AuthMiddleware
-from resolvers.middleware.body_limit import MAX_BODY_BYTES, BodyLimitMiddleware
+from resolvers.middleware.body_limit import BODY_TIMEOUT_S, MAX_BODY_BYTES, BodyLimitMiddleware
 from resolvers.middleware.logging import RequestLogMiddleware, configure_request_log
 from resolvers.middleware.loopback_only import LoopbackOnlyMiddleware
+from resolvers.middleware.security_headers import SecurityHeadersMiddleware
 from resolvers.view import AnimalTrackGraphQL
 from store import connect
 from store.tokens import ensure_user
@@ -66,10 +68,12 @@ def create_app(
     dev: bool = False,
     schema: BaseSchema | None = None,
     operation_timeout_s: float = OPERATION_TIMEOUT_S,
+    body_timeout_s: float = BODY_TIMEOUT_S,
 ) -> Starlette:
     """Build the app on the (already migrated) database at `settings.db_path`.
 
-    `operation_timeout_s` is the deadline of one operation (SPEC §13: 10 s); tests shorten it.
+    `operation_timeout_s` is the deadline of one operation (SPEC §13: 10 s), `body_timeout_s`
+    the time a request body may take to arrive (30 s); tests shorten them.
 
     With `dev`, the admin user `dev` is created if missing and local requests without
     credentials act as it; `app.state.dev_user_created` tells whether it was created now.
@@ -105,9 +109,10 @@ def create_app(
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
+            Middleware(SecurityHeadersMiddleware),
             Middleware(RequestLogMiddleware, log_format=settings.log_format),
             *([Middleware(LoopbackOnlyMiddleware)] if dev else []),
-            Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES),
+            Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES, timeout_s=body_timeout_s),
             Middleware(AuthMiddleware, authenticator=authenticator),
         ],
         exception_handlers={DatabaseBusy: database_busy_handler},

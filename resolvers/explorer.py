@@ -4,6 +4,10 @@ Strawberry's stock page loads React and GraphiQL from a CDN; ours loads the pinn
 `resolvers/static/graphiql/` (see the README there) through relative URLs, so it also works
 behind a reverse proxy that mounts the app under a prefix. The only thing that differs between
 `--dev` and a normal server is the hint in the first query and whether the Headers tab opens.
+
+The page runs no inline script, so its Content-Security-Policy (`resolvers/middleware/
+security_headers.py`) can allow scripts from this server only: `static/explorer.js` mounts
+GraphiQL and reads its settings from a JSON data block, which a browser never executes.
 """
 
 from __future__ import annotations
@@ -42,9 +46,14 @@ _QUERY = """\
 """
 
 
+def explorer_config(dev: bool) -> dict:
+    """What `explorer.js` needs: the first query, its hint chosen for `dev` or token use."""
+    return {"dev": dev, "defaultQuery": _INTRO + (_DEV_HINT if dev else _TOKEN_HINT) + _QUERY}
+
+
 def explorer_html(dev: bool) -> str:
-    """The page, with the first query's hint chosen for `dev` or token use."""
-    config = {"dev": dev, "defaultQuery": _INTRO + (_DEV_HINT if dev else _TOKEN_HINT) + _QUERY}
-    # `</` must not appear inside an inline script, or it could end the script element.
-    encoded = json.dumps(config).replace("</", "<\\/")
+    """The page, with `explorer_config(dev)` in its data block."""
+    # No `<` inside the data block at all: `</script` would end it and `<!--` would confuse
+    # the parser; JSON reads `\u003c` back as `<`.
+    encoded = json.dumps(explorer_config(dev)).replace("<", "\\u003c")
     return TEMPLATE.read_text(encoding="utf-8").replace("__EXPLORER_CONFIG__", encoded)

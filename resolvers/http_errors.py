@@ -1,4 +1,4 @@
-"""The HTTP-level refusals (401, 413, 503), built in one place and shaped like GraphQL errors.
+"""The HTTP-level refusals (401, 408, 413, 503), built in one place and shaped like GraphQL errors.
 
 Clients already read `{"errors": [{"message", "extensions": {"code"}}]}` from GraphQL answers,
 so the refusals that happen before (or instead of) executing an operation use the same shape,
@@ -56,12 +56,25 @@ def payload_too_large(limit_bytes: int) -> JSONResponse:
     )
 
 
-def database_busy() -> JSONResponse:
+def request_timeout(limit_s: float) -> JSONResponse:
     return error_response(
-        503,
-        "The database is busy; retry in a moment",
-        "DATABASE_BUSY",
-        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        408,
+        f"The request body did not arrive within {limit_s:g} s; send it again, all at once",
+        "REQUEST_TIMEOUT",
+        {"Connection": "close"},
+    )
+
+
+def database_busy_error() -> dict:
+    """The `errors` entry for a busy database (in a 503, or on a WebSocket, which has no 503)."""
+    message = "The database is busy; retry in a moment"
+    return {"message": message, "extensions": {"code": "DATABASE_BUSY"}}
+
+
+def database_busy() -> JSONResponse:
+    entry = database_busy_error()
+    return JSONResponse(
+        {"errors": [entry]}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
     )
 
 

@@ -12,7 +12,9 @@ What it changes from `strawberry.asgi.GraphQL`, and why:
   503 and `Retry-After` (SPEC §13), instead of a 200 carrying an opaque error.
 - Operations sent by POST run on a worker thread with its own connection, within a deadline
   (`resolvers/execution.py`), so a slow one never stalls the event loop and the requests
-  behind it; one stopped at the deadline is answered `TIMEOUT`.
+  behind it; one stopped at the deadline is answered `TIMEOUT`. A query or mutation sent over
+  the WebSocket (graphql-transport-ws allows it) runs the same way, with the same cost check
+  and deadline: only subscriptions run on the event loop, where they wait for the bus.
 - Only graphql-transport-ws is spoken. A WebSocket whose handshake carried no credentials must
   send its token in the `connection_init` payload (`{"Authorization": "Bearer ..."}`, as
   GraphiQL does with its Headers tab); without a valid one the socket is closed with 4401
@@ -24,6 +26,7 @@ What it changes from `strawberry.asgi.GraphQL`, and why:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import json
 import sqlite3
@@ -32,7 +35,8 @@ from typing import Any
 
 import sqlite_utils
 from cross_web import HTTPException
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError, parse
+from graphql.utilities import get_operation_ast
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -52,8 +56,9 @@ from strawberry.types.graphql import OperationType
 from resolvers.auth import AuthenticationFailed, Authenticator
 from resolvers.context import Context, build_context
 from resolvers.execution import OperationTimedOut, Workers
-from resolvers.failures import timeout_error
-from resolvers.http_errors import DatabaseBusy, is_busy
+from resolvers.failures import new_request_id, timeout_error
+from resolvers.http_errors import DatabaseBusy, database_busy_error, is_busy
+from resolvers.limits import MAX_TOKENS
 from tools.settings import Settings
 
 WS_UNAUTHORIZED = 4401
@@ -110,6 +115,49 @@ class _AuthenticatingTransportWS(BaseGraphQLTransportWSHandler):
             self.credentials_check.cancel()
         await super().shutdown()
 
+    async def run_operation(self, operation) -> None:
+        """A query or mutation runs on a worker, as by POST; a subscription (or a document
+        Strawberry must refuse: one that does not parse, or names no single operation) goes
+        Strawberry's way, on the event loop."""
+        if _operation_type(operation.query, operation.operation_name) not in _RUN_ON_WORKERS:
+            await super().run_operation(operation)
+            return
+        view: AnimalTrackGraphQL = self.view  # type: ignore[assignment]
+        context = dataclasses.replace(self.context, request_id=new_request_id())
+        result = await view.execute_on_worker(
+            context,
+            self.root_value,
+            query=operation.query,
+            variables=operation.variables,
+            operation_name=operation.operation_name,
+            allowed=_RUN_ON_WORKERS,
+        )
+        if any(is_busy(e.original_error) for e in result.errors or () if e.original_error):
+            entry = database_busy_error()
+            error = GraphQLError(entry["message"], extensions=entry["extensions"])
+            result = ExecutionResult(data=None, errors=[error])
+        # The answer a POST would get, as one `next` (errors included, validation's too), then
+        # `complete`: one shape for every outcome, whatever the transport.
+        await operation.send_next(result)
+        await operation.send_operation_message({"id": operation.id, "type": "complete"})
+
+
+_RUN_ON_WORKERS = frozenset({OperationType.QUERY, OperationType.MUTATION})
+
+
+def _operation_type(query: object, operation_name: str | None) -> OperationType | None:
+    """The type of the operation a socket's `subscribe` asks for, or None if it is unclear."""
+    if not isinstance(query, str):
+        return None
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except GraphQLSyntaxError:
+        return None
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return None
+    return OperationType(operation.operation.value)  # graphql-core's names are Strawberry's
+
 
 class AnimalTrackGraphQL(GraphQL):
     graphql_transport_ws_handler_class = _AuthenticatingTransportWS
@@ -163,16 +211,46 @@ class AnimalTrackGraphQL(GraphQL):
         allowed = OperationType.from_http(request_adapter.method)
         if not self.allow_queries_via_get and request_adapter.method == "GET":
             allowed = allowed - {OperationType.QUERY}
+        try:
+            return await self.execute_on_worker(
+                context,
+                root_value,
+                query=request_data.query,
+                variables=request_data.variables,
+                operation_name=request_data.operation_name,
+                allowed=allowed,
+                extensions=request_data.extensions,
+            )
+        except CannotGetOperationTypeError as e:
+            raise HTTPException(400, e.as_http_error_reason()) from e
+        except InvalidOperationTypeError as e:
+            raise HTTPException(400, e.as_http_error_reason(request_adapter.method)) from e
+        except MissingQueryError as e:
+            raise HTTPException(400, "No GraphQL query found in the request") from e
+
+    async def execute_on_worker(  # noqa: PLR0913
+        self,
+        context: Context,
+        root_value: Any,
+        *,
+        query: str | None,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        allowed: frozenset[OperationType] | set[OperationType],
+        extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """Run one operation synchronously on a worker's connection, within the deadline;
+        past it, the answer is `TIMEOUT`. Shared by POST and the WebSocket."""
 
         def run(db: sqlite_utils.Database) -> ExecutionResult:
             return self.schema.execute_sync(
-                request_data.query,
+                query,
                 root_value=root_value,
-                variable_values=request_data.variables,
+                variable_values=variables,
                 context_value=context.on_connection(db),
-                operation_name=request_data.operation_name,
+                operation_name=operation_name,
                 allowed_operation_types=allowed,
-                operation_extensions=request_data.extensions,
+                operation_extensions=extensions,
             )
 
         try:
@@ -182,12 +260,6 @@ class AnimalTrackGraphQL(GraphQL):
             return ExecutionResult(
                 data=None, errors=[GraphQLError(entry["message"], extensions=entry["extensions"])]
             )
-        except CannotGetOperationTypeError as e:
-            raise HTTPException(400, e.as_http_error_reason()) from e
-        except InvalidOperationTypeError as e:
-            raise HTTPException(400, e.as_http_error_reason(request_adapter.method)) from e
-        except MissingQueryError as e:
-            raise HTTPException(400, "No GraphQL query found in the request") from e
 
     def decode_json(self, data: str | bytes) -> object:
         """JSON nested too deep for the parser is bad JSON (400 / close 4400), not a crash."""

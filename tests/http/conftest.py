@@ -92,3 +92,10 @@ def big_farm_path(tmp_path_factory) -> Path:
 def big_server(big_farm_path, start_server) -> LiveServer:
     """The production configuration on the big farm."""
     return start_server(create_app(Settings(db_path=str(big_farm_path))), big_farm_path)
+
+
+@pytest.fixture(scope="session")
+def hurried_server(big_farm_path, start_server) -> LiveServer:
+    """The big farm with a 50 ms deadline, so a heavy query stands in for a 10 s one."""
+    app = create_app(Settings(db_path=str(big_farm_path)), operation_timeout_s=0.05)
+    return start_server(app, big_farm_path)

@@ -8,8 +8,11 @@ import httpx
 
 from resolvers.app import create_app
 from resolvers.explorer import STATIC_DIR
+from resolvers.middleware.security_headers import SECURITY_HEADERS
 
 ASSETS = (
+    "explorer.js",
+    "explorer.css",
     "graphiql/graphiql.min.js",
     "graphiql/graphiql.min.css",
     "graphiql/react.production.min.js",
@@ -51,6 +54,33 @@ def test_explorer_assets_are_served_from_the_repository(live_server):
         response = httpx.get(f"{live_server.base_url}/static/{asset}")
         assert response.status_code == 200, asset
         assert response.content == (STATIC_DIR / asset).read_bytes()
+
+
+def test_the_explorer_runs_no_inline_script(live_server):
+    """Its policy allows scripts from this server only; the settings ride in a data block."""
+    page = httpx.get(live_server.graphql_url, headers={"Accept": "text/html"}).text
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.S)
+    inline = [attrs for attrs, body in scripts if body.strip()]
+    assert inline == [' type="application/json" id="explorer-config"']
+    assert "<style" not in page and " style=" not in page
+
+
+def test_every_answer_forbids_framing_and_foreign_scripts(live_server):
+    """The explorer page, its assets, an operation, a 401 and /healthz all carry the headers."""
+    headers = live_server.bearer(live_server.token("guest"))
+    answers = [
+        httpx.get(live_server.graphql_url, headers={"Accept": "text/html"}),
+        httpx.get(f"{live_server.base_url}/static/explorer.js"),
+        httpx.post(live_server.graphql_url, json={"query": "{ __typename }"}, headers=headers),
+        httpx.post(live_server.graphql_url, json={"query": "{ __typename }"}),
+        httpx.get(f"{live_server.base_url}/healthz"),
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 401, 200]
+    for answer in answers:
+        assert {k: answer.headers.get(k) for k in SECURITY_HEADERS} == SECURITY_HEADERS
+    policy = answers[0].headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
+    assert answers[0].headers["X-Frame-Options"] == "DENY"
 
 
 def test_get_with_a_query_string_does_not_run_an_operation_without_credentials(live_server):

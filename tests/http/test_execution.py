@@ -13,11 +13,8 @@ import threading
 import time
 
 import httpx
-import pytest
 
-from resolvers.app import create_app
 from tests.http.conftest import BIG_STRIP, BIG_STRIP_ANIMALS
-from tools.settings import Settings
 
 HEAVY = (
     f'{{ animals(filter: "location:\\"{BIG_STRIP}\\"", first: 500) {{'
@@ -68,13 +65,6 @@ def test_a_light_query_keeps_its_pace_while_a_heavy_one_runs(big_server):
     assert set(heavy_answers) == {BIG_STRIP_ANIMALS}
     assert len(heavy_runs) >= 2  # the light requests really ran beside heavy ones
     assert p99(latencies) < P99_BUDGET_MS
-
-
-@pytest.fixture(scope="module")
-def hurried_server(big_farm_path, start_server):
-    """The big farm with a 50 ms deadline, so the heavy query stands in for a 10 s one."""
-    app = create_app(Settings(db_path=str(big_farm_path)), operation_timeout_s=0.05)
-    return start_server(app, big_farm_path)
 
 
 def test_an_operation_past_its_deadline_is_answered_timeout(hurried_server):

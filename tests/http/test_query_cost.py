@@ -16,7 +16,7 @@ import pytest
 from graphql import parse
 
 from resolvers.cost import BUDGET, estimate_cost
-from resolvers.explorer import explorer_html
+from resolvers.explorer import explorer_config
 from schema.schema import build_schema
 from tests.http.conftest import BIG_STRIP
 
@@ -33,12 +33,7 @@ def cookbook() -> list[str]:
     """The README's ```graphql blocks and the explorer's first query (both with and without
     --dev)."""
     queries = re.findall(r"```graphql\n(.*?)```", README.read_text(), flags=re.S)
-    for dev in (False, True):
-        config = re.search(r"var config = (\{.*?\});\n", explorer_html(dev=dev)).group(1)
-        queries.append(
-            re.search(r'"defaultQuery": "(.*)"', config).group(1).encode().decode("unicode_escape")
-        )
-    return queries
+    return queries + [explorer_config(dev)["defaultQuery"] for dev in (False, True)]
 
 
 def cost(query: str, variables=None) -> int:

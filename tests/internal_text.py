@@ -1,0 +1,38 @@
+"""What no answer of the API may show (SPEC §13 Errors: no Python, Pydantic or SQLite text).
+
+Shared by the GraphQL drivers, which check every answer of the test suite, and the fuzz run's
+hooks (`tests/http/fuzz_hooks.py`), which check every answer schemathesis provokes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Text that only Python, Pydantic or SQLite write; a message holding one leaked it.
+INTERNAL_TEXT = re.compile(
+    r"Traceback|sqlite3?\b|pydantic|validation error for|Input should be|object has no attribute"
+    r"|NoneType|KeyError|TypeError|ValueError|\[<class|integer overflow|too large to convert"
+    r"|Expression tree|unsupported operand|not subscriptable|not iterable|File \"",
+    re.IGNORECASE,
+)
+
+
+def messages_in(answer: Any) -> list[str]:
+    """Every `message` in an answer: `errors[].message` and the union members' in `data`."""
+    found = []
+    if isinstance(answer, dict):
+        for key, value in answer.items():
+            if key == "message" and isinstance(value, str):
+                found.append(value)
+            else:
+                found.extend(messages_in(value))
+    elif isinstance(answer, list):
+        for item in answer:
+            found.extend(messages_in(item))
+    return found
+
+
+def leaks(answer: Any) -> list[str]:
+    """The messages of `answer` that show internal text."""
+    return [m for m in messages_in(answer) if INTERNAL_TEXT.search(m)]
