@@ -85,7 +85,3 @@ class SelectionMismatchError(AnimalTrackError):
             "Check the new list and confirm to go ahead."
         )
         self.result = result
-
-
-class ToolBusy(AnimalTrackError):
-    """An operator tool that must run alone (a rebuild) is already running."""

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from animaltrack.errors import ToolBusy
 from animaltrack.events.model import EVENT_COLUMNS, Event
 from animaltrack.events.store import EventStore, json_list
 from animaltrack.projections import default_registry
@@ -31,7 +30,7 @@ from animaltrack.projections.replay import replay
 from animaltrack.scratch import LOG_TABLES, REFERENCE_TABLES, copy_rows, read_snapshot
 from animaltrack.services import history
 from store import connect, transaction
-from store.locks import LockHeld, tool_lock
+from store.locks import tool_lock
 from store.migrations import migrate
 
 Progress = Callable[[str, int, int], None]
@@ -59,25 +58,21 @@ def rebuild(
     progress: Progress | None = None,
     before_swap: Callable[[], None] | None = None,
 ) -> RebuildSummary:
-    """Rebuild the projections named in `only` (and those they read), or all of them."""
+    """Rebuild the projections named in `only` (and those they read), or all of them. Raises
+    `store.locks.LockHeld` while another rebuild runs."""
     registry = default_registry(db, only)  # refuses unknown names before anything is done
-    try:
-        with tool_lock(db, "rebuild"):
-            folder = scratch_folder(db_path)
-            shutil.rmtree(folder, ignore_errors=True)  # what a killed run left
-            folder.mkdir()
-            try:
-                path = folder / "scratch.db"
-                seq, events = _fold_snapshot(db, path, only, progress)
-                if before_swap is not None:
-                    before_swap()
-                caught_up = _swap(db, path, registry, seq)
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
-    except LockHeld as held:
-        raise ToolBusy(
-            f"A rebuild is already running (process {held.pid} on {held.host}); wait for it."
-        ) from None
+    with tool_lock(db, "rebuild"):
+        folder = scratch_folder(db_path)
+        shutil.rmtree(folder, ignore_errors=True)  # what a killed run left
+        folder.mkdir()
+        try:
+            path = folder / "scratch.db"
+            seq, events = _fold_snapshot(db, path, only, progress)
+            if before_swap is not None:
+                before_swap()
+            caught_up = _swap(db, path, registry, seq)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
     return RebuildSummary([p.NAME for p in registry], events, caught_up)
 
 

@@ -15,7 +15,6 @@ the projections are folded from the copied log. The new file is readable by its 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 from animaltrack.projections.replay import replay
 from animaltrack.scratch import REFERENCE_TABLES, copy_rows, read_snapshot
 from store import connect, transaction
+from store.files import private_file
 from store.migrations import migrate, renumber_log
 
 Progress = Callable[[str, int, int], None]
@@ -42,10 +42,8 @@ def replay_until(
 ) -> ReplaySummary:
     """Write the farm at `until` to the new database file `out` (refused when it exists)."""
     out = Path(out)
-    if out.exists():
+    if not private_file(out):
         raise FileExistsError(f"{out} already exists; choose a new file.")
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
     target = connect(out)
     try:
         migrate(target)

@@ -22,7 +22,9 @@ class LockHeld(Exception):
     """The lock is held by a live process: `pid` on `host`, since `started_at_utc`."""
 
     def __init__(self, name: str, pid: int, host: str, started_at_utc: int):
-        super().__init__(f"{name} is already running (process {pid} on {host})")
+        super().__init__(
+            f"A {name} is already running (process {pid} on {host}); wait for it to finish."
+        )
         self.pid, self.host, self.started_at_utc = pid, host, started_at_utc
 
 

@@ -19,11 +19,14 @@ def _fail_cleanly(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         from animaltrack.errors import AnimalTrackError
+        from store.locks import LockHeld
 
         try:
             return fn(*args, **kwargs)
         except AnimalTrackError as error:
             raise click.ClickException(error.message) from error
+        except LockHeld as error:
+            raise click.ClickException(str(error)) from error
         except ValueError as error:
             raise click.ClickException(str(error)) from error
 
