@@ -10,8 +10,8 @@ from pathlib import Path
 from resolvers.app import create_app
 from resolvers.background import serving_in_thread
 from store import connect
+from store.settings import Settings
 from store.tokens import create_token
-from tools.settings import Settings
 
 
 def admin_token(db_path: Path, username: str = "ppetru") -> str:

@@ -42,13 +42,13 @@ from resolvers.middleware.loopback_only import LoopbackOnlyMiddleware
 from resolvers.middleware.security_headers import SecurityHeadersMiddleware
 from resolvers.view import AnimalTrackGraphQL
 from store import connect
+from store.settings import Settings
 from store.tokens import ensure_user
-from tools.settings import Settings
 
 
 def default_schema() -> BaseSchema:
     """The AnimalTrack schema with the query limits of SPEC §13, built per request."""
-    from schema.schema import build_schema
+    from resolvers.schema import build_schema
 
     return build_schema(extensions=[*protection_extensions(), *caching_extensions()])
 

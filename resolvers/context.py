@@ -29,7 +29,7 @@ S = TypeVar("S", bound=Service)
 class Context:
     db: Any  # sqlite_utils.Database
     user: Any  # resolvers.auth.User: .username, .role; None when anonymous
-    settings: Any  # tools.settings.Settings, or None in tests
+    settings: Any  # store.settings.Settings, or None in tests
     loaders: Loaders
     request: Any = None  # the Starlette Request or WebSocket, when served
     response: Any = None

@@ -59,7 +59,7 @@ from resolvers.execution import OperationTimedOut, Workers
 from resolvers.failures import new_request_id, timeout_error
 from resolvers.http_errors import DatabaseBusy, database_busy_error, is_busy
 from resolvers.limits import MAX_TOKENS
-from tools.settings import Settings
+from store.settings import Settings
 
 WS_UNAUTHORIZED = 4401
 MAX_SUBSCRIPTIONS_PER_SOCKET = 20

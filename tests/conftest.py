@@ -12,8 +12,8 @@ from animaltrack.seeding import seed
 from resolvers.app import create_app, default_schema
 from store import connect
 from store.migrations import migrate
+from store.settings import Settings
 from tests.live_server import LiveServer, make_db, serving
-from tools.settings import Settings
 
 # "ci": repeatable and bounded for `make test`; "stress": many fresh random cases for `make load`.
 settings.register_profile("ci", deadline=None, derandomize=True, max_examples=60, print_blob=True)

@@ -10,7 +10,7 @@ import functools
 
 import click
 
-from tools.settings import Settings
+from store.settings import Settings
 
 
 def _fail_cleanly(fn):
@@ -381,7 +381,7 @@ def export_schema(out: str | None) -> None:
 
     Example: animaltrack export-schema
     """
-    from schema.schema import SDL_PATH, export_sdl
+    from resolvers.schema import SDL_PATH, export_sdl
 
     path = export_sdl(out or SDL_PATH)
     click.echo(f"Wrote the GraphQL schema to {path}")

@@ -31,7 +31,7 @@ import httpx
 from animaltrack.timefmt import from_iso, to_iso
 from resolvers.auth import User
 from resolvers.context import build_context
-from schema.schema import build_schema
+from resolvers.schema import build_schema
 from tests.internal_text import leaks
 
 DAY = 86_400_000

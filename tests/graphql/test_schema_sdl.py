@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graphql import GraphQLUnionType
 
-from schema.schema import SDL_PATH, build_schema
+from resolvers.schema import SDL_PATH, build_schema
 
 SCHEMA = build_schema()
 

@@ -15,8 +15,8 @@ import pytest
 from starlette.applications import Starlette
 
 from resolvers.app import create_app
+from store.settings import Settings
 from tests.live_server import LiveServer, make_db, serving
-from tools.settings import Settings
 
 
 @pytest.fixture(scope="session")

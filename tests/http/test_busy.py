@@ -15,7 +15,7 @@ import strawberry
 
 from resolvers.app import create_app
 from store import transaction
-from tools.settings import Settings
+from store.settings import Settings
 
 
 def _write_schema(holder: dict) -> strawberry.Schema:

@@ -15,8 +15,8 @@ from __future__ import annotations
 import pytest
 
 from resolvers.app import create_app
+from store.settings import Settings
 from tests.graphql.graphql_driver import DAY, HttpGraphQLDriver, mask
-from tools.settings import Settings
 
 FILTER = 'location:"Strip 1"'
 MOVE = """

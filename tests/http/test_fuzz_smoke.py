@@ -26,9 +26,9 @@ import pytest
 import schemathesis
 
 from resolvers.app import create_app
+from store.settings import Settings
 from tests.graphql.graphql_driver import HttpGraphQLDriver
 from tests.internal_text import INTERNAL_TEXT
-from tools.settings import Settings
 
 SMOKE_SECONDS = 22  # schemathesis' own budget; its start, the set-up and the checks fit in 30 s
 LONG_RUN_CASES = int(os.environ.get("ANIMALTRACK_FUZZ_CASES", "0"))

@@ -17,8 +17,8 @@ from __future__ import annotations
 import pytest
 
 from resolvers.app import create_app
+from store.settings import Settings
 from tests.graphql.graphql_driver import DAY, HOUR, HttpGraphQLDriver, iso
-from tools.settings import Settings
 
 EVENT = "query($id: ID!) { event(id: $id) { type animalIds locationIds } }"
 ANIMAL_EVENTS = """

@@ -14,9 +14,9 @@ import time
 import pytest
 
 from resolvers.app import create_app
+from store.settings import Settings
 from tests.graphql.graphql_driver import DAY, HttpGraphQLDriver, iso
 from tests.http.conftest import BIG_STRIP
-from tools.settings import Settings
 
 STRIP = "0000000000SEED000000000001"
 EGG_FIELDS = "... on ProductCollected { animalIds }"

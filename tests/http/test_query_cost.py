@@ -17,7 +17,7 @@ from graphql import parse
 
 from resolvers.cost import BUDGET, estimate_cost
 from resolvers.explorer import explorer_config
-from schema.schema import build_schema
+from resolvers.schema import build_schema
 from tests.http.conftest import BIG_STRIP
 
 README = Path(__file__).resolve().parents[2] / "README.md"

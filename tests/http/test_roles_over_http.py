@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from resolvers.app import create_app
+from store.settings import Settings
 from tests.graphql.graphql_driver import DAY, HOUR, HttpGraphQLDriver, iso, mask
-from tools.settings import Settings
 
 USERS = {"admin": "ppetru", "recorder": "ines", "viewer": "guest"}
 DELETED = "... on EventDeleted { tombstonedEventIds dryRun }"

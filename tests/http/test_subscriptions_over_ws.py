@@ -19,8 +19,8 @@ from websockets.sync.client import connect as ws_connect
 
 from animaltrack.services.bus import default_bus
 from resolvers.app import create_app
+from store.settings import Settings
 from tests.graphql.graphql_driver import HttpGraphQLDriver, mask
-from tools.settings import Settings
 
 TIMEOUT_S = 10
 PROTOCOL = "graphql-transport-ws"

@@ -1,10 +1,10 @@
 """The schema's composition root: roots, scalars, the error mapping, and the exported SDL.
 
-The object types, inputs and unions live in this package; the root types (`Query`, `Mutation`,
-`Subscription`) with their thin resolvers live in `resolvers/`. This module is the one place
-that joins them, as Starlette's `applications.py` only composes a router and middleware.
-`schema/schema.graphql` is `str(build_schema())`; `export_sdl()` rewrites it and a test fails
-when the two differ.
+The object types, inputs, unions and the error mapping live in `schema/`; the root types
+(`Query`, `Mutation`, `Subscription`) with their thin resolvers live here, in `resolvers/`. This
+module is the one place that joins them, as Starlette's `applications.py` only composes a router
+and middleware, so dependencies point one way: `resolvers` → `schema`. `schema/schema.graphql`
+is `str(build_schema())`; `export_sdl()` rewrites it and a test fails when the two differ.
 """
 
 from __future__ import annotations
@@ -15,10 +15,14 @@ from pathlib import Path
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from resolvers.failures import TypedFailures, log_unexpected
+from resolvers.mutations import Mutation
+from resolvers.queries import Query
+from resolvers.subscriptions import Subscription
 from schema.errors import EXCEPTION_HANDLERS, DomainErrorCodes
 from schema.scalars import SCALAR_MAP
 
-SDL_PATH = Path(__file__).with_name("schema.graphql")
+SDL_PATH = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
 
 
 class AnimalTrackSchema(strawberry.Schema):
@@ -26,19 +30,12 @@ class AnimalTrackSchema(strawberry.Schema):
     argument or a document that does not validate is the client's, not a fault."""
 
     def process_errors(self, errors, execution_context=None) -> None:
-        from resolvers.failures import log_unexpected
-
         log_unexpected(errors, execution_context)
 
 
 def build_schema(extensions: Iterable = ()) -> strawberry.Schema:
     """The AnimalTrack schema. `extensions` are Strawberry schema extensions (classes or
     factories, built per request), e.g. the query limiters of `resolvers.limits`."""
-    from resolvers.failures import TypedFailures
-    from resolvers.mutations import Mutation
-    from resolvers.queries import Query
-    from resolvers.subscriptions import Subscription
-
     return AnimalTrackSchema(
         query=Query,
         mutation=Mutation,
