@@ -152,6 +152,11 @@ def _existing(settings: Settings):
     return _migrated(settings)
 
 
+_only_projections = click.option(
+    "--only", "only", multiple=True, metavar="NAME", help="Only this projection (repeatable)."
+)
+
+
 def _instant(text: str) -> int:
     """TIME as milliseconds since the epoch, or ISO 8601 with an offset."""
     from animaltrack.timefmt import from_iso
@@ -165,9 +170,7 @@ def _instant(text: str) -> int:
 
 
 @main.command()
-@click.option(
-    "--only", "only", multiple=True, metavar="NAME", help="Only this projection (repeatable)."
-)
+@_only_projections
 @click.pass_obj
 @_fail_cleanly
 def rebuild(settings: Settings, only: tuple[str, ...]) -> None:
@@ -202,9 +205,7 @@ def rebuild(settings: Settings, only: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.option(
-    "--only", "only", multiple=True, metavar="NAME", help="Only this projection (repeatable)."
-)
+@_only_projections
 @click.pass_obj
 @_fail_cleanly
 def verify(settings: Settings, only: tuple[str, ...]) -> None:

@@ -16,7 +16,6 @@ from animaltrack.events.payloads import (
     AnimalTagEndedPayload,
     AnimalTaggedPayload,
     HatchRecordedPayload,
-    revised,
 )
 from animaltrack.selection.validation import SelectionContext
 from animaltrack.services import rules
@@ -50,19 +49,14 @@ class AnimalService(Service):
         nonce=None,
     ) -> Event:
         def build(ts):
-            ids = self._selected_ids(payload.resolved_ids, selection, ts)
-            source = rules.single_location(rules.living_states(self.db, ids, ts))
+            final = self._on_selection(payload, selection, ts)
+            source = rules.single_location(rules.living_states(self.db, final.resolved_ids, ts))
             if payload.from_location_id and payload.from_location_id != source:
                 raise ValidationError(
                     "The animals are not at the location you moved them from; look again.",
                     field="from_location_id",
                 )
             # The source is checked, not stored: where the animals were follows history.
-            final = revised(
-                payload,
-                resolved_ids=ids,
-                filter=selection.filter if selection else payload.filter,
-            )
             return final, []
 
         return self._command(
@@ -73,13 +67,7 @@ class AnimalService(Service):
         """Commands whose only subjects are the selected animals."""
 
         def build(ts):
-            ids = self._selected_ids(payload.resolved_ids, selection, ts)
-            final = revised(
-                payload,
-                resolved_ids=ids,
-                filter=selection.filter if selection else payload.filter,
-            )
-            return final, []
+            return self._on_selection(payload, selection, ts), []
 
         return self._command(
             event_type, payload, ts_utc, actor, build, nonce=nonce, selection=selection

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from animaltrack.errors import SelectionMismatchError, ValidationError
 from animaltrack.events.model import Event
-from animaltrack.events.payloads import MAX_COHORT, Payload, dump_payload
+from animaltrack.events.payloads import MAX_COHORT, Payload, dump_payload, revised
 from animaltrack.events.refs import facts_refs
 from animaltrack.events.store import EventStore
 from animaltrack.projections.base import ProjectionRegistry
@@ -79,6 +79,15 @@ class Service:
                 )
         self.bus.publish(event)
         return event
+
+    def _on_selection(self, payload: Payload, selection: SelectionContext | None, ts: int):
+        """The payload acting on the animals the selection check settles (`_selected_ids`),
+        with the filter they came from."""
+        return revised(
+            payload,
+            resolved_ids=self._selected_ids(payload.resolved_ids, selection, ts),
+            filter=selection.filter if selection else payload.filter,
+        )
 
     def _selected_ids(
         self, ids: list[str] | None, selection: SelectionContext | None, ts: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 from animaltrack.errors import ValidationError
 from animaltrack.events import types as t
 from animaltrack.events.model import Event
-from animaltrack.events.payloads import ProductCollectedPayload, ProductSoldPayload, revised
+from animaltrack.events.payloads import ProductCollectedPayload, ProductSoldPayload
 from animaltrack.projections.locations import get_location
 from animaltrack.queries.subjects import producers_at
 from animaltrack.reference import require_product
@@ -41,13 +41,7 @@ class ProductService(Service):
             if payload.resolved_ids is None and selection is None:
                 require_producers(self.db, product, payload.location_id, ts)
                 return payload, []
-            ids = self._selected_ids(payload.resolved_ids, selection, ts)
-            final = revised(
-                payload,
-                resolved_ids=ids,
-                filter=selection.filter if selection else payload.filter,
-            )
-            return final, []
+            return self._on_selection(payload, selection, ts), []
 
         return self._command(
             t.PRODUCT_COLLECTED, payload, ts_utc, actor, build, nonce=nonce, selection=selection
