@@ -19,6 +19,7 @@ second on a farm's year, longer on a decade of history (BENCHMARKS.md).
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ class RebuildSummary:
     projections: list[str]
     events: int
     caught_up: int  # changes the log received during the fold, folded in at the swap
+    swap_seconds: float  # how long writers waited: the one write transaction of the swap
 
 
 def scratch_folder(db_path: str | Path) -> Path:
@@ -70,10 +72,12 @@ def rebuild(
             seq, events = _fold_snapshot(db, path, only, progress)
             if before_swap is not None:
                 before_swap()
+            began = time.perf_counter()
             caught_up = _swap(db, path, registry, seq)
+            swap_seconds = time.perf_counter() - began
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-    return RebuildSummary([p.NAME for p in registry], events, caught_up)
+    return RebuildSummary([p.NAME for p in registry], events, caught_up, swap_seconds)
 
 
 def _fold_snapshot(db, path: Path, only, progress: Progress | None) -> tuple[int, int]:

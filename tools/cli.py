@@ -200,7 +200,8 @@ def rebuild(settings: Settings, only: tuple[str, ...]) -> None:
     click.echo(
         f"rebuild: {len(summary.projections)} projection(s), {summary.events:,} events in"
         f" {seconds:.1f} s ({summary.events / seconds:,.0f} events/s);"
-        f" {summary.caught_up} change(s) that arrived meanwhile folded in at the swap"
+        f" {summary.caught_up} change(s) that arrived meanwhile folded in at the swap, which"
+        f" held the write lock {summary.swap_seconds:.1f} s"
     )
 
 
