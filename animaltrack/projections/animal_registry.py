@@ -41,6 +41,7 @@ class AnimalRegistryProjection(Projection):
         }
     )
     ANIMAL_ROWS = True
+    DEPENDS_ON = ("event_animals",)  # reverting refolds the animals of an event: found there
 
     def fold(self, event: Event, only: frozenset[str] | None) -> None:
         p, ts = event.payload, event.ts_utc

@@ -46,6 +46,7 @@ class IntervalProjection(Projection):
         }
     )
     ANIMAL_ROWS = True
+    DEPENDS_ON = ("event_animals",)  # reverting refolds the animals of an event: found there
 
     def fold(self, event: Event, only: frozenset[str] | None) -> None:
         ts, p = event.ts_utc, event.payload

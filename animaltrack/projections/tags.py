@@ -27,6 +27,7 @@ class TagProjection(Projection):
         }
     )
     ANIMAL_ROWS = True
+    DEPENDS_ON = ("event_animals",)  # reverting refolds the animals of an event: found there
 
     # -- event rows: suggestions -------------------------------------------------------------
 
