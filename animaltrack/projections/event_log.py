@@ -44,7 +44,9 @@ class EventLogProjection(Projection):
             " AND animal_id IN (SELECT value FROM json_each(?)) AND event_id <> ?",
             (event.ts_utc, json_list(event.animal_ids()), event.id),
         ).fetchall()
-        others = EventStore(self.db).events_by_ids(r[0] for r in same_instant)
+        others = (
+            EventStore(self.db).events_by_ids(r[0] for r in same_instant) if same_instant else []
+        )
         for each in [event, *others]:
             self.unrecord(each)
             self._insert(each.id, each.ts_utc, locations_of(self.db, each))
