@@ -27,6 +27,7 @@ from rich.table import Table
 
 from bench import suite
 from bench.history import copy_database, ensure_history
+from bench.tools import bench_tools
 from tools.progress import PhaseProgress
 
 DEFAULT_EVENTS = 1_000_000
@@ -117,6 +118,8 @@ def run_bench(
     console.print("HTTP and direct calls …", highlight=False)
     figures |= suite.bench_http(work, summary, repeats)
     figures = {key: figures[key] for key in suite.FIGURE_KEYS}
+    console.print("Operator tools: floor, verify, rebuild, replay …", highlight=False)
+    tools = bench_tools(history.path, work, summary)
     results = {
         "machine": machine(),
         "revision": revision(),
@@ -138,6 +141,7 @@ def run_bench(
         },
         "figures": figures,
         "overhead": suite.overheads(figures),
+        "tools": tools,
         "seconds": round(time.perf_counter() - began, 1),
     }
     print_results(console, results)
@@ -186,6 +190,20 @@ def print_results(console: Console, results: dict) -> None:
             _status(o["met"]),
         )
     console.print(table)
+    tools = results["tools"]
+    lines = [
+        f"{name} {tools[name]['seconds']:,.1f} s ({tools[name]['events_per_s']:,} events/s)"
+        for name in ("floor", "verify", "rebuild", "replay")
+    ]
+    console.print(
+        "Tools: " + "; ".join(lines) + f"; rebuild's swap {tools['rebuild']['swap_seconds']:.1f} s;"
+        f" peak RSS {tools['peak_rss_mib']['value']:,} MiB",
+        highlight=False,
+    )
+    console.print(
+        "  " + ", ".join(f"{k}: {_status(v)}" for k, v in tools["targets"].items()),
+        highlight=False,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,6 +37,10 @@ def test_smoke_run_measures_every_figure_and_writes_them(tmp_path):
     assert set(results["overhead"]) == set(suite.OVERHEAD_KEYS)
     for overhead in results["overhead"].values():
         assert overhead["ratio"] > 0
+    tools = results["tools"]
+    assert set(tools) == {"floor", "verify", "rebuild", "replay", "peak_rss_mib", "targets"}
+    assert tools["targets"]["verify clean"]
+    assert all(tools[k]["seconds"] > 0 for k in ("floor", "verify", "rebuild", "replay"))
     history = results["history"]
     assert history["events"] == SMOKE_EVENTS
     assert history["animals"] == SMOKE_ANIMALS
