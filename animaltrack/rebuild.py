@@ -28,7 +28,7 @@ from animaltrack.events.model import EVENT_COLUMNS, Event
 from animaltrack.events.store import EventStore, json_list
 from animaltrack.projections import default_registry
 from animaltrack.projections.replay import replay
-from animaltrack.scratch import LOG_TABLES, REFERENCE_TABLES, copy_rows, read_snapshot
+from animaltrack.scratch import copy_history, read_snapshot
 from animaltrack.services import history
 from store import connect, transaction
 from store.locks import tool_lock
@@ -88,13 +88,7 @@ def _fold_snapshot(db, path: Path, only, progress: Progress | None) -> tuple[int
         migrate(scratch)
         scratch.execute(f"PRAGMA cache_size=-{SCRATCH_CACHE_KIB}")
         with read_snapshot(db):
-            (seq,) = db.execute("SELECT COALESCE(MAX(seq), 0) FROM log_changes").fetchone()
-            for table in (*REFERENCE_TABLES, *LOG_TABLES):
-                copy_rows(db, scratch, table)
-        (live,) = scratch.execute(
-            "SELECT COUNT(*) FROM events"
-            " WHERE id NOT IN (SELECT target_event_id FROM event_tombstones)"
-        ).fetchone()
+            seq, live = copy_history(db, scratch)
         report = progress or (lambda *_: None)
         folded = replay(
             scratch, default_registry(scratch, only), progress=lambda n: report("fold", n, live)

@@ -50,6 +50,19 @@ def read_snapshot(db: sqlite_utils.Database) -> Iterator[None]:
         db.execute("ROLLBACK")
 
 
+def copy_history(source, target) -> tuple[int, int]:
+    """Copy the reference data and the log from `source` (inside the caller's read snapshot)
+    into `target`; return the log sequence number they stand at and how many live events the
+    log holds (the work of a fold)."""
+    for table in (*REFERENCE_TABLES, *LOG_TABLES):
+        copy_rows(source, target, table)
+    (seq,) = target.execute("SELECT COALESCE(MAX(seq), 0) FROM log_changes").fetchone()
+    (live,) = target.execute(
+        "SELECT COUNT(*) FROM events WHERE id NOT IN (SELECT target_event_id FROM event_tombstones)"
+    ).fetchone()
+    return seq, live
+
+
 def copy_rows(
     source,
     target,

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from animaltrack.projections import default_registry
 from animaltrack.projections.replay import replay
 from animaltrack.scratch import (
-    LOG_TABLES,
-    REFERENCE_TABLES,
+    copy_history,
     copy_rows,
     read_snapshot,
     scratch_database,
@@ -66,12 +65,7 @@ def verify(
     wanted = default_registry(db, only)
     compared = [t for p in wanted if only is None or p.NAME in set(only) for t in p.TABLES]
     with scratch_database() as (_, scratch), read_snapshot(db):
-        for table in (*REFERENCE_TABLES, *LOG_TABLES):
-            copy_rows(db, scratch, table)
-        live = scratch.execute(
-            "SELECT COUNT(*) FROM events"
-            " WHERE id NOT IN (SELECT target_event_id FROM event_tombstones)"
-        ).fetchone()[0]
+        _, live = copy_history(db, scratch)
         report = progress or (lambda *_: None)
         events = replay(
             scratch, default_registry(scratch, only), progress=lambda n: report("fold", n, live)

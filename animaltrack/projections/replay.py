@@ -12,6 +12,7 @@ from collections.abc import Callable
 from animaltrack.events.store import EventStore
 from animaltrack.projections import default_registry
 from animaltrack.projections.base import ProjectionRegistry
+from animaltrack.scratch import LOG_TABLES, REFERENCE_TABLES
 from store import transaction
 
 
@@ -37,13 +38,10 @@ def replay(
     return count
 
 
-LOG_TABLES = ("events", "event_revisions", "event_tombstones", "log_changes")
-REFERENCE_TABLES = ("species", "products", "feed_types", "users", "api_tokens")
-
-
 def copy_log(source_path, target) -> None:
     """Copy the reference data and the whole log from the database file at `source_path` into
-    the migrated, empty database `target` (nonces are not part of history and stay behind)."""
+    the migrated, empty database `target` (tokens and nonces are not history and stay behind)."""
+
     target.execute("ATTACH DATABASE ? AS source", (str(source_path),))
     try:
         with transaction(target):
