@@ -248,7 +248,11 @@ class EventStore:
         since: int | None = None,
         until: int | None = None,
         include_tombstoned: bool = False,
+        *,
+        schema: str = "main",
     ) -> Iterator[Event]:
+        """Like `list_events`, one at a time; `schema` names the database holding the log (an
+        attached one, for a tool building elsewhere)."""
         where, params = [], []
         if types is not None:
             where.append("type IN (SELECT value FROM json_each(?))")
@@ -260,10 +264,10 @@ class EventStore:
             where.append("ts_utc <= ?")
             params.append(until)
         if not include_tombstoned:
-            where.append(_LIVE)
+            where.append(f"id NOT IN (SELECT target_event_id FROM {schema}.event_tombstones)")
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         cursor = self.db.execute(
-            f"SELECT {EVENT_COLUMNS} FROM events {clause} ORDER BY ts_utc, id", params
+            f"SELECT {EVENT_COLUMNS} FROM {schema}.events {clause} ORDER BY ts_utc, id", params
         )
         for row in cursor:
             yield Event.from_row(row)

@@ -12,15 +12,25 @@ Two kinds of rows exist, and the split is what makes backdated events cheap to g
 
 `apply(event)` = `record` + `fold` (the in-order case); `revert(event)` = `unrecord` + a refold of
 the event's animals without it; `refold(animal_ids, events)` = `forget` + `fold` each event.
+
+Besides that live path, `batch()` builds the tables from a whole ordered stream of events at
+once (rebuild, verify, replay, migrations): projections with animal rows fold in memory through
+the same rules as the live path, and every projection loads its rows in bulk, in primary-key
+order; `ProjectionRegistry.build` builds secondary indexes and triggers after the load.
+
+A projection writes to the tables it is told at construction (`tables`, mapping the names of
+its `TABLES` and `DEPENDS_ON` to the tables to use; default: the names themselves), so the same
+code can build into a scratch database or shadow tables.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import sqlite_utils
 
 from animaltrack.events.model import Event
+from store.bulk import indexes_after
 
 
 class Projection:
@@ -31,11 +41,21 @@ class Projection:
     # Tables of other projections this one reads while folding (so they are built first).
     DEPENDS_ON: tuple[str, ...] = ()
     EVENT_TYPES: frozenset[str] = frozenset()
+    # R*Tree tables indexing its own tables: kept by triggers on them, filled in one pass after
+    # a batch load, compared by span rather than row by row (their ids are rowids).
+    RTREES: tuple[str, ...] = ()
     # True when the projection keeps per-animal rows that must be folded in time order.
     ANIMAL_ROWS: bool = False
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, tables: Mapping[str, str] | None = None):
         self.db = db
+        chosen = dict(tables or {})
+        known = (*self.TABLES, *self.RTREES, *self.DEPENDS_ON)
+        self.names = {name: chosen.get(name, name) for name in known}
+
+    def sql(self, text: str) -> str:
+        """`text` with each `{table}` replaced by the table this projection was told to use."""
+        return text.format_map(self.names)
 
     def get_event_types(self) -> frozenset[str]:
         return self.EVENT_TYPES
@@ -52,7 +72,8 @@ class Projection:
             from animaltrack.events.store import EventStore
             from animaltrack.projections.event_animals import events_naming
 
-            others = [e for e in events_naming(self.db, ids) if e != event.id]
+            named = events_naming(self.db, ids, table=self.names.get("event_animals"))
+            others = [e for e in named if e != event.id]
             self.refold(ids, EventStore(self.db).events_by_ids(others))
 
     def refold(self, animal_ids: Iterable[str], events: Sequence[Event]) -> None:
@@ -78,9 +99,35 @@ class Projection:
         """Delete every per-animal row of these animals."""
 
     def truncate(self) -> None:
-        """Empty every table this projection owns (used before a full replay)."""
+        """Empty every table this projection owns (before a batch build into live tables)."""
         for table in self.TABLES:
-            self.db.execute(f"DELETE FROM {table}")
+            self.db.execute(f"DELETE FROM {self.names[table]}")
+
+    def batch(self, log: str) -> Batch:
+        """A batch build of this projection's empty tables; `log` is the schema holding the log
+        the events come from (`main`, or an attached database), for set-based SQL."""
+        return Batch(self)
+
+
+class Batch:
+    """A batch build: `add` every live event of the projection's types in `(ts_utc, id)` order,
+    then `finish`. This default runs the live path one event at a time; projections override
+    it to fold in memory and load in bulk."""
+
+    def __init__(self, projection: Projection):
+        self.projection = projection
+
+    def add(self, event: Event) -> None:
+        self.projection.apply(event)
+
+    def finish(self) -> None:
+        """Write what `add` gathered."""
+
+
+def insert_rows(db, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Bulk-insert rows (already in primary-key order, so each lands at the end of its B-tree)."""
+    marks = ", ".join("?" for _ in columns)
+    db.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
 def only_these(ids: Iterable[str], only: frozenset[str] | None) -> list[str]:
@@ -133,5 +180,39 @@ class ProjectionRegistry:
             if projection.ANIMAL_ROWS:
                 projection.refold(animal_ids, events)
 
+    def truncate(self) -> None:
+        for projection in self.projections:
+            projection.truncate()
+
+    def build(
+        self,
+        events: Iterable[Event],
+        *,
+        log: str = "main",
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Fill the (empty) tables from every live event, in `(ts_utc, id)` order, in one pass:
+        each event goes to the batch builds of its type; secondary indexes and triggers are
+        dropped for the load and built after it. Call inside a transaction. Returns the number
+        of events read."""
+        if not self.projections:
+            return 0
+        batches = [(p.get_event_types(), p.batch(log)) for p in self.projections]
+        by_type: dict[str, list[Batch]] = {}
+        for types, batch in batches:
+            for event_type in types:
+                by_type.setdefault(event_type, []).append(batch)
+        count = 0
+        with indexes_after(self.projections[0].db, self.tables()):
+            for event in events:
+                for batch in by_type.get(event.type, ()):
+                    batch.add(event)
+                count += 1
+                if progress is not None and count % 1000 == 0:
+                    progress(count)
+            for _, batch in batches:
+                batch.finish()
+        return count
+
     def tables(self) -> list[str]:
-        return [t for p in self.projections for t in p.TABLES]
+        return [p.names[t] for p in self.projections for t in p.TABLES]

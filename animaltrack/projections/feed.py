@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from animaltrack.events import types as t
 from animaltrack.events.model import Event
-from animaltrack.projections.base import Projection
+from animaltrack.projections.base import Batch, Projection, insert_rows
 
 
 def price_per_kg_cents(bag_price_cents: int, bag_size_kg: int) -> int:
@@ -20,56 +20,80 @@ def price_per_kg_cents(bag_price_cents: int, bag_size_kg: int) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+PRICE_COLUMNS = ("feed_type_code", "ts_utc", "event_id", "price_per_kg_cents", "purchased_kg")
+GIVEN_COLUMNS = ("event_id", "location_id", "feed_type_code", "ts_utc", "amount_kg")
+
+
 class FeedInventoryProjection(Projection):
     NAME = "feed"
     TABLES = ("feed_inventory", "feed_prices", "feed_given")
     EVENT_TYPES = frozenset({t.FEED_PURCHASED, t.FEED_GIVEN})
 
     def record(self, event: Event) -> None:
+        table, columns, row = self.row(event)
+        insert_rows(self.db, self.names[table], columns, [row])
+        self._recompute(event.payload["feed_type_code"])
+
+    def unrecord(self, event: Event) -> None:
+        self.db.execute(self.sql("DELETE FROM {feed_prices} WHERE event_id = ?"), (event.id,))
+        self.db.execute(self.sql("DELETE FROM {feed_given} WHERE event_id = ?"), (event.id,))
+        self._recompute(event.payload["feed_type_code"])
+
+    def batch(self, log: str) -> Batch:
+        return FeedBatch(self)
+
+    def row(self, event: Event) -> tuple[str, tuple[str, ...], tuple]:
+        """The table an event's row goes to, its columns, and the row."""
         p = event.payload
         if event.type == t.FEED_PURCHASED:
             bag = p["bag_size_kg"]
-            self.db.execute(
-                "INSERT INTO feed_prices (feed_type_code, ts_utc, event_id, price_per_kg_cents,"
-                " purchased_kg) VALUES (?, ?, ?, ?, ?)",
-                (
-                    p["feed_type_code"],
-                    event.ts_utc,
-                    event.id,
-                    price_per_kg_cents(p["bag_price_cents"], bag),
-                    bag * p["bags_count"],
-                ),
-            )
-        else:
-            self.db.execute(
-                "INSERT INTO feed_given (event_id, location_id, feed_type_code, ts_utc, amount_kg)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (event.id, p["location_id"], p["feed_type_code"], event.ts_utc, p["amount_kg"]),
-            )
-        self._recompute(p["feed_type_code"])
-
-    def unrecord(self, event: Event) -> None:
-        self.db.execute("DELETE FROM feed_prices WHERE event_id = ?", (event.id,))
-        self.db.execute("DELETE FROM feed_given WHERE event_id = ?", (event.id,))
-        self._recompute(event.payload["feed_type_code"])
+            price = price_per_kg_cents(p["bag_price_cents"], bag)
+            row = (p["feed_type_code"], event.ts_utc, event.id, price, bag * p["bags_count"])
+            return "feed_prices", PRICE_COLUMNS, row
+        row = (event.id, p["location_id"], p["feed_type_code"], event.ts_utc, p["amount_kg"])
+        return "feed_given", GIVEN_COLUMNS, row
 
     def _recompute(self, code: str) -> None:
-        self.db.execute("DELETE FROM feed_inventory WHERE feed_type_code = ?", (code,))
+        self.db.execute(self.sql("DELETE FROM {feed_inventory} WHERE feed_type_code = ?"), (code,))
         self.db.execute(
-            """
-            INSERT INTO feed_inventory (feed_type_code, purchased_kg, given_kg, balance_kg,
+            self.sql(
+                """
+            INSERT INTO {feed_inventory} (feed_type_code, purchased_kg, given_kg, balance_kg,
               last_purchase_price_per_kg_cents, last_purchase_ts_utc, last_given_ts_utc)
             SELECT :code, p.kg, g.kg, p.kg - g.kg, last.price, last.ts, g.last_ts
-            FROM (SELECT COALESCE(SUM(purchased_kg), 0) AS kg FROM feed_prices
+            FROM (SELECT COALESCE(SUM(purchased_kg), 0) AS kg FROM {feed_prices}
                   WHERE feed_type_code = :code) p,
-                 (SELECT COALESCE(SUM(amount_kg), 0) AS kg, MAX(ts_utc) AS last_ts FROM feed_given
-                  WHERE feed_type_code = :code) g
-            LEFT JOIN (SELECT price_per_kg_cents AS price, ts_utc AS ts FROM feed_prices
+                 (SELECT COALESCE(SUM(amount_kg), 0) AS kg, MAX(ts_utc) AS last_ts
+                  FROM {feed_given} WHERE feed_type_code = :code) g
+            LEFT JOIN (SELECT price_per_kg_cents AS price, ts_utc AS ts FROM {feed_prices}
                   WHERE feed_type_code = :code ORDER BY ts_utc DESC, event_id DESC LIMIT 1) last
             WHERE p.kg > 0 OR g.kg > 0
-            """,
+            """
+            ),
             {"code": code},
         )
+
+
+class FeedBatch(Batch):
+    """Gather purchases and feed given, load them in primary-key order, then work out the
+    inventory of each feed type once."""
+
+    def __init__(self, projection: FeedInventoryProjection):
+        super().__init__(projection)
+        self.rows: dict[str, list[tuple]] = {"feed_prices": [], "feed_given": []}
+
+    def add(self, event: Event) -> None:
+        table, _, row = self.projection.row(event)
+        self.rows[table].append(row)
+
+    def finish(self) -> None:
+        p = self.projection
+        prices = sorted(self.rows["feed_prices"], key=lambda r: r[:3])
+        given = sorted(self.rows["feed_given"])
+        insert_rows(p.db, p.names["feed_prices"], PRICE_COLUMNS, prices)
+        insert_rows(p.db, p.names["feed_given"], GIVEN_COLUMNS, given)
+        for code in sorted({r[0] for r in prices} | {r[2] for r in given}):
+            p._recompute(code)
 
 
 def price_at(db, feed_type_code: str, ts: int) -> int | None:

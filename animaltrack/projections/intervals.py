@@ -9,18 +9,22 @@ with the values it had, from the correction on (the gap stays).
 Point-in-time readers live here too, because this module is the one that knows these tables:
 the value of an attribute at T is the interval with the greatest `start_utc <= T` — the open
 interval for a live animal, the last one for an animal that has left the living (SPEC §7).
+
+The folding rules are written once (`IntervalRules`) against a small state interface with two
+implementations: `SqlIntervals` over the tables (the live path) and `MemoryIntervals` (the
+batch build, which then loads the rows in bulk).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from animaltrack.events import types as t
 from animaltrack.events.enums import OUTCOME_STATUS, AnimalStatus
 from animaltrack.events.model import Event
 from animaltrack.events.store import json_list
-from animaltrack.projections.base import Projection, only_these
+from animaltrack.projections.base import Batch, Projection, insert_rows, only_these
 from store.migrations import END_OF_TIME_UTC
 
 _END = f"COALESCE(end_utc, {END_OF_TIME_UTC})"
@@ -28,6 +32,307 @@ _END = f"COALESCE(end_utc, {END_OF_TIME_UTC})"
 # Attributes kept as intervals, besides location (SPEC §6.1).
 DESCRIPTIVE_ATTRS = ("sex", "life_stage", "repro_status", "identified", "nickname")
 ALL_ATTRS = (*DESCRIPTIVE_ATTRS, "status")
+
+
+class IntervalState:
+    """What the folding rules read and write: each animal's location intervals and attribute
+    intervals. Intervals are folded in time order, so an animal's open interval is its latest."""
+
+    def open_locations(self, animals: list[str]) -> dict[str, str]:
+        """The location of each animal's open location interval (animals without one absent)."""
+        raise NotImplementedError
+
+    def last_location(self, animal: str) -> str | None:
+        """The location of the animal's latest location interval, open or not."""
+        raise NotImplementedError
+
+    def end_locations(self, animals: list[str], ts: int) -> None:
+        """Close each animal's open location interval at ts (drop it when it began at ts)."""
+        raise NotImplementedError
+
+    def start_locations(self, animals: list[str], location: str, ts: int) -> None:
+        """Open a location interval at `location` from ts for each animal."""
+        raise NotImplementedError
+
+    def open_attr(self, animal: str, attr: str) -> tuple[str, int] | None:
+        """(value, start) of the animal's open interval of `attr`."""
+        raise NotImplementedError
+
+    def last_attr(self, animal: str, attr: str) -> str | None:
+        """The value of the animal's latest interval of `attr`, open or not."""
+        raise NotImplementedError
+
+    def end_attrs(self, animal: str, attrs: Iterable[str], ts: int) -> None:
+        """Close the animal's open intervals of these attributes at ts (drop those begun at ts)."""
+        raise NotImplementedError
+
+    def start_attr(self, animal: str, attr: str, value: str, ts: int) -> None:
+        """Open an interval of `attr` = value from ts (replacing one that began at ts)."""
+        raise NotImplementedError
+
+
+class IntervalRules:
+    """How each event type changes intervals: the one definition, over any `IntervalState`."""
+
+    def __init__(self, state: IntervalState):
+        self.state = state
+
+    def fold(self, event: Event, only: frozenset[str] | None) -> None:
+        ts, p = event.ts_utc, event.payload
+        if event.type in (t.ANIMAL_COHORT_CREATED, t.HATCH_RECORDED):
+            self._create(event, only)
+        elif event.type == t.ANIMAL_MOVED:
+            self.set_location(only_these(p["resolved_ids"], only), p["to_location_id"], ts)
+        elif event.type == t.ANIMAL_ATTRIBUTES_UPDATED:
+            for animal in only_these(p["resolved_ids"], only):
+                for attr, value in p["set"].items():
+                    self.set_attr(animal, attr, value, ts)
+        elif event.type == t.ANIMAL_PROMOTED:
+            for animal in only_these([p["animal_id"]], only):
+                self.set_attr(animal, "identified", "true", ts)
+                self.set_attr(animal, "nickname", p["nickname"], ts)
+                for attr in ("sex", "repro_status"):
+                    if p.get(attr):
+                        self.set_attr(animal, attr, p[attr], ts)
+        elif event.type == t.ANIMAL_OUTCOME:
+            status = OUTCOME_STATUS[p["outcome"]]
+            for animal in only_these(p["resolved_ids"], only):
+                self.leave_living(animal, status, ts)
+        elif event.type == t.ANIMAL_MERGED:
+            for animal in only_these(p["merged_ids"], only):
+                self.leave_living(animal, AnimalStatus.MERGED_INTO, ts)
+        elif event.type == t.ANIMAL_STATUS_CORRECTED:
+            for animal in only_these(p["animal_ids"], only):
+                self.correct_status(animal, p["new_status"], ts)
+
+    def _create(self, event: Event, only: frozenset[str] | None) -> None:
+        p, ts = event.payload, event.ts_utc
+        if event.type == t.HATCH_RECORDED:
+            location = p.get("assigned_brood_location_id") or p["location_id"]
+            attrs = {"sex": "unknown", "life_stage": "hatchling"}
+        else:
+            location = p["location_id"]
+            attrs = {"sex": p.get("sex", "unknown"), "life_stage": p["life_stage"]}
+        attrs |= {"repro_status": "unknown", "identified": "false", "status": "alive"}
+        animals = only_these(event.entity_refs["animal_ids"], only)
+        self.state.start_locations(animals, location, ts)
+        for animal in animals:
+            for attr, value in attrs.items():
+                self.state.start_attr(animal, attr, value, ts)
+
+    def set_location(self, animals: list[str], location: str, ts: int) -> None:
+        """Move animals to `location` from ts; an animal already there is left alone."""
+        if not animals:
+            return
+        open_at = self.state.open_locations(animals)
+        moving = [a for a in animals if open_at.get(a) != location]
+        if moving:
+            self.state.end_locations(moving, ts)
+            self.state.start_locations(moving, location, ts)
+
+    def set_attr(self, animal: str, attr: str, value: str, ts: int) -> None:
+        current = self.state.open_attr(animal, attr)
+        if current is not None:
+            if current[0] == value:
+                return
+            self.state.end_attrs(animal, [attr], ts)
+        self.state.start_attr(animal, attr, value, ts)
+
+    def close_open(self, animal: str, ts: int) -> None:
+        self.state.end_locations([animal], ts)
+        self.state.end_attrs(animal, DESCRIPTIVE_ATTRS, ts)
+
+    def leave_living(self, animal: str, status: str, ts: int) -> None:
+        self.close_open(animal, ts)
+        self.set_attr(animal, "status", status, ts)
+
+    def correct_status(self, animal: str, new_status: str, ts: int) -> None:
+        current = self.state.open_attr(animal, "status")
+        was_alive = current is not None and current[0] == AnimalStatus.ALIVE
+        if new_status == AnimalStatus.ALIVE and not was_alive:
+            self.rejoin_living(animal, ts)
+        elif new_status != AnimalStatus.ALIVE and was_alive:
+            self.close_open(animal, ts)
+        self.set_attr(animal, "status", new_status, ts)
+
+    def rejoin_living(self, animal: str, ts: int) -> None:
+        """Reopen the last location and attribute values from ts on; the gap stays."""
+        location = self.state.last_location(animal)
+        if location is not None:
+            self.set_location([animal], location, ts)
+        for attr in DESCRIPTIVE_ATTRS:
+            value = self.state.last_attr(animal, attr)
+            if value is not None:
+                self.set_attr(animal, attr, value, ts)
+
+
+class SqlIntervals(IntervalState):
+    """The intervals in their tables (the live path). Set-based where a flock moves at once."""
+
+    def __init__(self, projection: Projection):
+        self.db = projection.db
+        self.sql = projection.sql
+
+    def open_locations(self, animals):
+        rows = self.db.execute(
+            self.sql(
+                "SELECT animal_id, location_id FROM {animal_location_intervals}"
+                " WHERE end_utc IS NULL AND animal_id IN (SELECT value FROM json_each(?))"
+            ),
+            (json_list(animals),),
+        )
+        return dict(rows.fetchall())
+
+    def last_location(self, animal):
+        row = self.db.execute(
+            self.sql(
+                "SELECT location_id FROM {animal_location_intervals} WHERE animal_id = ?"
+                " ORDER BY start_utc DESC LIMIT 1"
+            ),
+            (animal,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def end_locations(self, animals, ts):
+        ids = json_list(animals)
+        self.db.execute(
+            self.sql(
+                "DELETE FROM {animal_location_intervals} WHERE end_utc IS NULL AND start_utc >= ?"
+                " AND animal_id IN (SELECT value FROM json_each(?))"
+            ),
+            (ts, ids),
+        )
+        self.db.execute(
+            self.sql(
+                "UPDATE {animal_location_intervals} SET end_utc = ? WHERE end_utc IS NULL"
+                " AND animal_id IN (SELECT value FROM json_each(?))"
+            ),
+            (ts, ids),
+        )
+
+    def start_locations(self, animals, location, ts):
+        insert_rows(
+            self.db,
+            self.sql("{animal_location_intervals}"),
+            ("animal_id", "location_id", "start_utc"),
+            [(a, location, ts) for a in animals],
+        )
+
+    def open_attr(self, animal, attr):
+        return self.db.execute(
+            self.sql(
+                "SELECT value, start_utc FROM {animal_attr_intervals}"
+                " WHERE animal_id = ? AND attr = ? AND end_utc IS NULL"
+            ),
+            (animal, attr),
+        ).fetchone()
+
+    def last_attr(self, animal, attr):
+        row = self.db.execute(
+            self.sql(
+                "SELECT value FROM {animal_attr_intervals} WHERE animal_id = ? AND attr = ?"
+                " ORDER BY start_utc DESC LIMIT 1"
+            ),
+            (animal, attr),
+        ).fetchone()
+        return row[0] if row else None
+
+    def end_attrs(self, animal, attrs, ts):
+        params = (animal, ts, json_list(attrs))
+        where = (
+            "WHERE animal_id = ? AND end_utc IS NULL AND attr IN (SELECT value FROM json_each(?))"
+        )
+        self.db.execute(
+            self.sql(
+                "DELETE FROM {animal_attr_intervals} WHERE animal_id = ? AND end_utc IS NULL"
+                " AND start_utc >= ? AND attr IN (SELECT value FROM json_each(?))"
+            ),
+            params,
+        )
+        self.db.execute(
+            self.sql(f"UPDATE {{animal_attr_intervals}} SET end_utc = ? {where}"),
+            (ts, animal, params[2]),
+        )
+
+    def start_attr(self, animal, attr, value, ts):
+        self.db.execute(
+            self.sql(
+                "INSERT OR REPLACE INTO {animal_attr_intervals}"
+                " (animal_id, attr, value, start_utc, end_utc) VALUES (?, ?, ?, ?, NULL)"
+            ),
+            (animal, attr, value, ts),
+        )
+
+
+class MemoryIntervals(IntervalState):
+    """The intervals of every animal in memory, as `[value, start, end]` lists in start order
+    (the batch build folds here, then loads the rows in primary-key order)."""
+
+    def __init__(self) -> None:
+        self.locations: dict[str, list[list]] = {}
+        self.attrs: dict[str, dict[str, list[list]]] = {}
+
+    def open_locations(self, animals):
+        found = {}
+        for animal in animals:
+            spans = self.locations.get(animal)
+            if spans and spans[-1][2] is None:
+                found[animal] = spans[-1][0]
+        return found
+
+    def last_location(self, animal):
+        spans = self.locations.get(animal)
+        return spans[-1][0] if spans else None
+
+    def end_locations(self, animals, ts):
+        for animal in animals:
+            _end_open(self.locations.get(animal), ts)
+
+    def start_locations(self, animals, location, ts):
+        for animal in animals:
+            self.locations.setdefault(animal, []).append([location, ts, None])
+
+    def open_attr(self, animal, attr):
+        spans = self.attrs.get(animal, {}).get(attr)
+        if spans and spans[-1][2] is None:
+            return spans[-1][0], spans[-1][1]
+        return None
+
+    def last_attr(self, animal, attr):
+        spans = self.attrs.get(animal, {}).get(attr)
+        return spans[-1][0] if spans else None
+
+    def end_attrs(self, animal, attrs, ts):
+        by_attr = self.attrs.get(animal, {})
+        for attr in attrs:
+            _end_open(by_attr.get(attr), ts)
+
+    def start_attr(self, animal, attr, value, ts):
+        spans = self.attrs.setdefault(animal, {}).setdefault(attr, [])
+        while spans and spans[-1][1] == ts:  # INSERT OR REPLACE on (animal, attr, start)
+            spans.pop()
+        spans.append([value, ts, None])
+
+    def location_rows(self) -> Iterator[tuple]:
+        for animal in sorted(self.locations):
+            for location, start, end in self.locations[animal]:
+                yield animal, location, start, end
+
+    def attr_rows(self) -> Iterator[tuple]:
+        for animal in sorted(self.attrs):
+            by_attr = self.attrs[animal]
+            for attr in sorted(by_attr):
+                for value, start, end in by_attr[attr]:
+                    yield animal, attr, value, start, end
+
+
+def _end_open(spans: list[list] | None, ts: int) -> None:
+    """Close the open interval ending `spans` at ts, or drop it when it began at ts or later."""
+    if spans and spans[-1][2] is None:
+        if spans[-1][1] >= ts:
+            spans.pop()
+        else:
+            spans[-1][2] = ts
 
 
 class IntervalProjection(Projection):
@@ -47,182 +352,63 @@ class IntervalProjection(Projection):
     )
     ANIMAL_ROWS = True
     DEPENDS_ON = ("event_animals",)  # reverting refolds the animals of an event: found there
+    RTREES = ("animal_location_spans",)
+
+    def __init__(self, db, tables=None):
+        super().__init__(db, tables)
+        self.rules = IntervalRules(SqlIntervals(self))
 
     def fold(self, event: Event, only: frozenset[str] | None) -> None:
-        ts, p = event.ts_utc, event.payload
-        if event.type in (t.ANIMAL_COHORT_CREATED, t.HATCH_RECORDED):
-            self._create(event, only)
-        elif event.type == t.ANIMAL_MOVED:
-            self._set_location(only_these(p["resolved_ids"], only), p["to_location_id"], ts)
-        elif event.type == t.ANIMAL_ATTRIBUTES_UPDATED:
-            for animal in only_these(p["resolved_ids"], only):
-                for attr, value in p["set"].items():
-                    self._set_attr(animal, attr, value, ts)
-        elif event.type == t.ANIMAL_PROMOTED:
-            for animal in only_these([p["animal_id"]], only):
-                self._set_attr(animal, "identified", "true", ts)
-                self._set_attr(animal, "nickname", p["nickname"], ts)
-                for attr in ("sex", "repro_status"):
-                    if p.get(attr):
-                        self._set_attr(animal, attr, p[attr], ts)
-        elif event.type == t.ANIMAL_OUTCOME:
-            status = OUTCOME_STATUS[p["outcome"]]
-            for animal in only_these(p["resolved_ids"], only):
-                self._leave_living(animal, status, ts)
-        elif event.type == t.ANIMAL_MERGED:
-            for animal in only_these(p["merged_ids"], only):
-                self._leave_living(animal, AnimalStatus.MERGED_INTO, ts)
-        elif event.type == t.ANIMAL_STATUS_CORRECTED:
-            for animal in only_these(p["animal_ids"], only):
-                self._correct_status(animal, p["new_status"], ts)
+        self.rules.fold(event, only)
 
     def forget(self, animal_ids: frozenset[str]) -> None:
         for table in self.TABLES:
             self.db.execute(
-                f"DELETE FROM {table} WHERE animal_id IN (SELECT value FROM json_each(?))",
+                f"DELETE FROM {self.names[table]}"
+                " WHERE animal_id IN (SELECT value FROM json_each(?))",
                 (json_list(animal_ids),),
             )
 
-    # -- folding helpers -------------------------------------------------------------------
+    def truncate(self) -> None:
+        super().truncate()
+        self.db.execute(self.sql("DELETE FROM {animal_location_spans}"))
 
-    def _create(self, event: Event, only: frozenset[str] | None) -> None:
-        p, ts = event.payload, event.ts_utc
-        if event.type == t.HATCH_RECORDED:
-            location = p.get("assigned_brood_location_id") or p["location_id"]
-            attrs = {"sex": "unknown", "life_stage": "hatchling"}
-        else:
-            location = p["location_id"]
-            attrs = {"sex": p.get("sex", "unknown"), "life_stage": p["life_stage"]}
-        attrs |= {"repro_status": "unknown", "identified": "false", "status": "alive"}
-        animals = only_these(event.entity_refs["animal_ids"], only)
-        self.db.conn.executemany(
-            "INSERT INTO animal_location_intervals (animal_id, location_id, start_utc, end_utc)"
-            " VALUES (?, ?, ?, NULL)",
-            [(a, location, ts) for a in animals],
-        )
-        self.db.conn.executemany(
-            "INSERT INTO animal_attr_intervals (animal_id, attr, value, start_utc, end_utc)"
-            " VALUES (?, ?, ?, ?, NULL)",
-            [(a, attr, value, ts) for a in animals for attr, value in attrs.items()],
-        )
+    def batch(self, log: str) -> Batch:
+        return IntervalBatch(self)
 
-    def _set_location(self, animals: list[str], location: str, ts: int) -> None:
-        """Move animals to `location` from ts: close their open interval (or drop it when it
-        would have zero length) and open one there; an animal already there is left alone.
-        Set-based, so moving a flock costs a handful of statements, not a few per bird."""
-        if not animals:
-            return
-        staying = {
-            r[0]
-            for r in self.db.execute(
-                "SELECT animal_id FROM animal_location_intervals WHERE end_utc IS NULL"
-                # `+`: look the animals up by id, not every interval ever at the location
-                " AND +location_id = ? AND animal_id IN (SELECT value FROM json_each(?))",
-                (location, json_list(animals)),
+
+class IntervalBatch(Batch):
+    """Fold every animal's intervals in memory, then load them in primary-key order and index
+    their spans in the R*Tree in one pass."""
+
+    def __init__(self, projection: IntervalProjection):
+        super().__init__(projection)
+        self.memory = MemoryIntervals()
+        self.rules = IntervalRules(self.memory)
+
+    def add(self, event: Event) -> None:
+        self.rules.fold(event, None)
+
+    def finish(self) -> None:
+        p = self.projection
+        insert_rows(
+            p.db,
+            p.names["animal_location_intervals"],
+            ("animal_id", "location_id", "start_utc", "end_utc"),
+            self.memory.location_rows(),
+        )
+        insert_rows(
+            p.db,
+            p.names["animal_attr_intervals"],
+            ("animal_id", "attr", "value", "start_utc", "end_utc"),
+            self.memory.attr_rows(),
+        )
+        p.db.execute(
+            p.sql(
+                "INSERT INTO {animal_location_spans} (id, start_utc, end_utc)"
+                f" SELECT rowid, start_utc, {_END} FROM {{animal_location_intervals}}"
             )
-        }
-        moving = [a for a in animals if a not in staying]
-        if not moving:
-            return
-        ids = json_list(moving)
-        self.db.execute(
-            "DELETE FROM animal_location_intervals WHERE end_utc IS NULL AND start_utc >= ?"
-            " AND animal_id IN (SELECT value FROM json_each(?))",
-            (ts, ids),
         )
-        self.db.execute(
-            "UPDATE animal_location_intervals SET end_utc = ? WHERE end_utc IS NULL"
-            " AND animal_id IN (SELECT value FROM json_each(?))",
-            (ts, ids),
-        )
-        self.db.conn.executemany(
-            "INSERT INTO animal_location_intervals (animal_id, location_id, start_utc, end_utc)"
-            " VALUES (?, ?, ?, NULL)",
-            [(a, location, ts) for a in moving],
-        )
-
-    def _set_attr(self, animal: str, attr: str, value: str, ts: int) -> None:
-        row = self.db.execute(
-            "SELECT value, start_utc FROM animal_attr_intervals"
-            " WHERE animal_id = ? AND attr = ? AND end_utc IS NULL",
-            (animal, attr),
-        ).fetchone()
-        if row is not None:
-            if row[0] == value:
-                return
-            self._end(
-                "animal_attr_intervals",
-                "animal_id = ? AND attr = ? AND start_utc = ?",
-                (animal, attr, row[1]),
-                row[1],
-                ts,
-            )
-        self.db.execute(
-            "INSERT OR REPLACE INTO animal_attr_intervals"
-            " (animal_id, attr, value, start_utc, end_utc) VALUES (?, ?, ?, ?, NULL)",
-            (animal, attr, value, ts),
-        )
-
-    def _end(self, table: str, where: str, params: tuple, start: int, ts: int) -> None:
-        """Close an open interval at ts, or drop it when it would have zero length."""
-        if start >= ts:
-            self.db.execute(f"DELETE FROM {table} WHERE {where}", params)
-        else:
-            self.db.execute(f"UPDATE {table} SET end_utc = ? WHERE {where}", (ts, *params))
-
-    def _close_open(self, animal: str, ts: int, attrs: Iterable[str]) -> None:
-        self.db.execute(
-            "DELETE FROM animal_location_intervals"
-            " WHERE animal_id = ? AND end_utc IS NULL AND start_utc >= ?",
-            (animal, ts),
-        )
-        self.db.execute(
-            "UPDATE animal_location_intervals SET end_utc = ?"
-            " WHERE animal_id = ? AND end_utc IS NULL",
-            (ts, animal),
-        )
-        attr_list = json_list(attrs)
-        self.db.execute(
-            "DELETE FROM animal_attr_intervals WHERE animal_id = ? AND end_utc IS NULL"
-            " AND start_utc >= ? AND attr IN (SELECT value FROM json_each(?))",
-            (animal, ts, attr_list),
-        )
-        self.db.execute(
-            "UPDATE animal_attr_intervals SET end_utc = ? WHERE animal_id = ? AND end_utc IS NULL"
-            " AND attr IN (SELECT value FROM json_each(?))",
-            (ts, animal, attr_list),
-        )
-
-    def _leave_living(self, animal: str, status: str, ts: int) -> None:
-        self._close_open(animal, ts, DESCRIPTIVE_ATTRS)
-        self._set_attr(animal, "status", status, ts)
-
-    def _correct_status(self, animal: str, new_status: str, ts: int) -> None:
-        current = self.db.execute(
-            "SELECT value FROM animal_attr_intervals"
-            " WHERE animal_id = ? AND attr = 'status' AND end_utc IS NULL",
-            (animal,),
-        ).fetchone()
-        was_alive = current is not None and current[0] == AnimalStatus.ALIVE
-        if new_status == AnimalStatus.ALIVE and not was_alive:
-            self._rejoin_living(animal, ts)
-        elif new_status != AnimalStatus.ALIVE and was_alive:
-            self._close_open(animal, ts, DESCRIPTIVE_ATTRS)
-        self._set_attr(animal, "status", new_status, ts)
-
-    def _rejoin_living(self, animal: str, ts: int) -> None:
-        """Reopen the last location and attribute values from ts on; the gap stays."""
-        location = last_location(self.db, animal)
-        if location is not None:
-            self._set_location([animal], location, ts)
-        for attr in DESCRIPTIVE_ATTRS:
-            row = self.db.execute(
-                "SELECT value FROM animal_attr_intervals WHERE animal_id = ? AND attr = ?"
-                " ORDER BY start_utc DESC LIMIT 1",
-                (animal, attr),
-            ).fetchone()
-            if row is not None:
-                self._set_attr(animal, attr, row[0], ts)
 
 
 # -- point-in-time readers ---------------------------------------------------------------------
@@ -237,15 +423,6 @@ class AnimalState:
     location_id: str | None
     sex: str | None = None
     life_stage: str | None = None
-
-
-def last_location(db, animal: str) -> str | None:
-    row = db.execute(
-        "SELECT location_id FROM animal_location_intervals WHERE animal_id = ?"
-        " ORDER BY start_utc DESC LIMIT 1",
-        (animal,),
-    ).fetchone()
-    return row[0] if row else None
 
 
 def states_at(db, animal_ids: Iterable[str], ts: int) -> dict[str, AnimalState]:

@@ -13,7 +13,7 @@ from animaltrack.errors import NotFoundError, ValidationError
 from animaltrack.events import types as t
 from animaltrack.events.model import Event
 from animaltrack.events.store import EventStore
-from animaltrack.projections.base import Projection
+from animaltrack.projections.base import Batch, Projection
 
 
 def active_between(created_ts: int, archived_ts: int | None, ts: int) -> bool:
@@ -75,20 +75,41 @@ class LocationProjection(Projection):
     def rebuild(self) -> None:
         self.write(fold_locations(location_events(self.db)))
 
+    def batch(self, log: str) -> Batch:
+        return LocationBatch(self)
+
     def write(self, records: dict[str, LocationRecord]) -> None:
         self.truncate()
-        for r in records.values():
+        for r in sorted(records.values(), key=lambda r: r.id):
             self.db.execute(
-                "INSERT INTO locations (id, name, active, created_ts_utc, archived_ts_utc)"
-                " VALUES (?, ?, ?, ?, ?)",
+                self.sql(
+                    "INSERT INTO {locations} (id, name, active, created_ts_utc, archived_ts_utc)"
+                    " VALUES (?, ?, ?, ?, ?)"
+                ),
                 (r.id, r.name, int(r.archived_ts_utc is None), r.created_ts_utc, r.archived_ts_utc),
             )
             spans = list(zip(r.names, [*r.names[1:], (None, None)], strict=True))
             self.db.conn.executemany(
-                "INSERT OR REPLACE INTO location_name_intervals (location_id, name, start_utc,"
-                " end_utc) VALUES (?, ?, ?, ?)",
+                self.sql(
+                    "INSERT OR REPLACE INTO {location_name_intervals} (location_id, name,"
+                    " start_utc, end_utc) VALUES (?, ?, ?, ?)"
+                ),
                 [(r.id, name, start, nxt_start) for (name, start), (_, nxt_start) in spans],
             )
+
+
+class LocationBatch(Batch):
+    """Gather the location events and fold them once."""
+
+    def __init__(self, projection: LocationProjection):
+        super().__init__(projection)
+        self.events: list[Event] = []
+
+    def add(self, event: Event) -> None:
+        self.events.append(event)
+
+    def finish(self) -> None:
+        self.projection.write(fold_locations(self.events))
 
 
 # -- readers -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from animaltrack.events import types as t
 from animaltrack.events.model import Event
-from animaltrack.projections.base import Projection
+from animaltrack.projections.base import Batch, Projection, insert_rows
 
 
 def to_units(db, product_code: str, quantity) -> int:
@@ -20,12 +20,34 @@ def to_units(db, product_code: str, quantity) -> int:
     return int(value * 1000) if row is not None and row[0] == "kg" else int(value)
 
 
+LEDGER_COLUMNS = (
+    "event_id",
+    "entry",
+    "product_code",
+    "location_id",
+    "ts_utc",
+    "quantity",
+    "total_price_cents",
+    "unit_price_cents",
+)
+
+
 class ProductsProjection(Projection):
     NAME = "products"
     TABLES = ("product_ledger",)
     EVENT_TYPES = frozenset({t.PRODUCT_COLLECTED, t.PRODUCT_SOLD, t.ANIMAL_OUTCOME})
 
     def record(self, event: Event) -> None:
+        insert_rows(self.db, self.names["product_ledger"], LEDGER_COLUMNS, self.rows(event))
+
+    def unrecord(self, event: Event) -> None:
+        self.db.execute(self.sql("DELETE FROM {product_ledger} WHERE event_id = ?"), (event.id,))
+
+    def batch(self, log: str) -> Batch:
+        return LedgerBatch(self)
+
+    def rows(self, event: Event) -> list[tuple]:
+        """The ledger rows of one event, in `LEDGER_COLUMNS` order."""
         p = event.payload
         rows = []
         if event.type == t.PRODUCT_COLLECTED:
@@ -43,14 +65,22 @@ class ProductsProjection(Projection):
                 totals[code] = totals.get(code, 0) + to_units(self.db, code, item["quantity"])
             # Where the animals were is not a fact of the event (SPEC §1.9): yields carry none.
             rows += [("yield", code, None, qty, None, None) for code, qty in totals.items()]
-        self.db.conn.executemany(
-            "INSERT INTO product_ledger (event_id, entry, product_code, location_id, ts_utc,"
-            " quantity, total_price_cents, unit_price_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (event.id, e, code, loc, event.ts_utc, q, tot, up)
-                for e, code, loc, q, tot, up in rows
-            ],
-        )
+        return [
+            (event.id, e, code, loc, event.ts_utc, q, tot, up) for e, code, loc, q, tot, up in rows
+        ]
 
-    def unrecord(self, event: Event) -> None:
-        self.db.execute("DELETE FROM product_ledger WHERE event_id = ?", (event.id,))
+
+class LedgerBatch(Batch):
+    """Gather the ledger rows of every event, then load them in primary-key order."""
+
+    def __init__(self, projection: ProductsProjection):
+        super().__init__(projection)
+        self.rows: list[tuple] = []
+
+    def add(self, event: Event) -> None:
+        self.rows += self.projection.rows(event)
+
+    def finish(self) -> None:
+        self.rows.sort(key=lambda r: r[:3])
+        p = self.projection
+        insert_rows(p.db, p.names["product_ledger"], LEDGER_COLUMNS, self.rows)

@@ -1,8 +1,8 @@
-"""Replay: fold the log into empty projection tables (SPEC §1.7, §14).
+"""Replay: build the projection tables from the log (SPEC §1.7, §14).
 
-Used by tests (live tables must equal a replay), the rebuild and verify tools, and the benchmark
-generator. Events are folded in `(ts_utc, id)` order, tombstoned ones left out, latest versions
-only, so every fold is the in-order case.
+Used by tests (live tables must equal a replay), the rebuild, verify and replay tools, the
+migrations and the benchmark generator. Latest versions of the live events, in `(ts_utc, id)`
+order, go through each projection's batch build (`Projection.batch`).
 """
 
 from __future__ import annotations
@@ -21,21 +21,16 @@ def replay(
     registry: ProjectionRegistry | None = None,
     *,
     progress: Callable[[int], None] | None = None,
-    source=None,
+    log: str = "main",
 ) -> int:
-    """Empty the registry's tables in `db` and fold every live event of `source` (default `db`)
-    into them, in one transaction. Returns the number of events folded."""
+    """Empty the registry's tables in `db` and build them from every live event of the log in
+    schema `log` of the same connection (default: its own), in one transaction, by the batch
+    builds. Returns the number of events read."""
     registry = registry or default_registry(db)
-    count = 0
     with transaction(db):
-        for projection in registry:
-            projection.truncate()
-        for event in EventStore(source or db).iter_events():
-            registry.apply(event)
-            count += 1
-            if progress is not None and count % 1000 == 0:
-                progress(count)
-    return count
+        registry.truncate()
+        events = EventStore(db).iter_events(schema=log)
+        return registry.build(events, log=log, progress=progress)
 
 
 def copy_log(source_path, target) -> None:

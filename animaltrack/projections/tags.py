@@ -11,7 +11,109 @@ from animaltrack.events import types as t
 from animaltrack.events.enums import AnimalStatus
 from animaltrack.events.model import Event
 from animaltrack.events.store import json_list
-from animaltrack.projections.base import Projection, only_these
+from animaltrack.projections.base import Batch, Projection, insert_rows, only_these
+
+
+class TagState:
+    """What the tag rules read and write: each animal's tag intervals."""
+
+    def open(self, animal: str, tag: str, ts: int) -> None:
+        """Open an interval of `tag` from ts unless one is open."""
+        raise NotImplementedError
+
+    def close(self, animal: str, ts: int, tag: str | None) -> None:
+        """End the animal's open interval of `tag` (or of every tag) at ts; drop those begun at
+        ts or later."""
+        raise NotImplementedError
+
+
+class TagRules:
+    """How each event type changes tag intervals: the one definition, over any `TagState`."""
+
+    def __init__(self, state: TagState):
+        self.state = state
+
+    def fold(self, event: Event, only: frozenset[str] | None) -> None:
+        p, ts = event.payload, event.ts_utc
+        if event.type == t.ANIMAL_TAGGED:
+            for animal in only_these(p["resolved_ids"], only):
+                self.state.open(animal, p["tag"], ts)
+        elif event.type == t.ANIMAL_TAG_ENDED:
+            for animal in only_these(p["resolved_ids"], only):
+                self.state.close(animal, ts, p["tag"])
+        elif event.type == t.ANIMAL_OUTCOME:
+            for animal in only_these(p["resolved_ids"], only):
+                self.state.close(animal, ts, None)
+        elif event.type == t.ANIMAL_MERGED:
+            for animal in only_these(p["merged_ids"], only):
+                self.state.close(animal, ts, None)
+        elif event.type == t.ANIMAL_STATUS_CORRECTED and p["new_status"] != AnimalStatus.ALIVE:
+            for animal in only_these(p["animal_ids"], only):
+                self.state.close(animal, ts, None)
+
+
+class SqlTags(TagState):
+    def __init__(self, projection: Projection):
+        self.db = projection.db
+        self.sql = projection.sql
+
+    def open(self, animal, tag, ts):
+        self.db.execute(
+            self.sql(
+                "INSERT INTO {animal_tag_intervals} (animal_id, tag, start_utc, end_utc)"
+                " SELECT ?, ?, ?, NULL WHERE NOT EXISTS (SELECT 1 FROM {animal_tag_intervals}"
+                " WHERE animal_id = ? AND tag = ? AND end_utc IS NULL)"
+            ),
+            (animal, tag, ts, animal, tag),
+        )
+
+    def close(self, animal, ts, tag):
+        tag_clause = " AND tag = ?" if tag is not None else ""
+        params = (tag,) if tag is not None else ()
+        self.db.execute(
+            self.sql(
+                "DELETE FROM {animal_tag_intervals} WHERE animal_id = ? AND end_utc IS NULL"
+                " AND start_utc >= ?"
+            )
+            + tag_clause,
+            (animal, ts, *params),
+        )
+        self.db.execute(
+            self.sql(
+                "UPDATE {animal_tag_intervals} SET end_utc = ?"
+                " WHERE animal_id = ? AND end_utc IS NULL"
+            )
+            + tag_clause,
+            (ts, animal, *params),
+        )
+
+
+class MemoryTags(TagState):
+    """Every animal's tag intervals in memory: open ones by tag, closed ones in a list."""
+
+    def __init__(self) -> None:
+        self.opened: dict[str, dict[str, int]] = {}
+        self.closed: dict[str, list[tuple]] = {}
+
+    def open(self, animal, tag, ts):
+        self.opened.setdefault(animal, {}).setdefault(tag, ts)
+
+    def close(self, animal, ts, tag):
+        opened = self.opened.get(animal, {})
+        for each in [tag] if tag is not None else list(opened):
+            start = opened.pop(each, None)
+            if start is not None and start < ts:
+                self.closed.setdefault(animal, []).append((each, start, ts))
+
+    def rows(self) -> list[tuple]:
+        rows = [
+            (a, tag, start, None) for a, tags in self.opened.items() for tag, start in tags.items()
+        ]
+        rows += [
+            (a, tag, start, end) for a, spans in self.closed.items() for tag, start, end in spans
+        ]
+        rows.sort(key=lambda r: r[:3])
+        return rows
 
 
 class TagProjection(Projection):
@@ -29,15 +131,21 @@ class TagProjection(Projection):
     ANIMAL_ROWS = True
     DEPENDS_ON = ("event_animals",)  # reverting refolds the animals of an event: found there
 
+    def __init__(self, db, tables=None):
+        super().__init__(db, tables)
+        self.rules = TagRules(SqlTags(self))
+
     # -- event rows: suggestions -------------------------------------------------------------
 
     def record(self, event: Event) -> None:
         if event.type != t.ANIMAL_TAGGED:
             return
         self.db.execute(
-            "INSERT INTO tag_suggestions (tag, use_count, last_used_utc) VALUES (?, 1, ?)"
-            " ON CONFLICT(tag) DO UPDATE SET use_count = use_count + 1,"
-            " last_used_utc = MAX(last_used_utc, excluded.last_used_utc)",
+            self.sql(
+                "INSERT INTO {tag_suggestions} (tag, use_count, last_used_utc) VALUES (?, 1, ?)"
+                " ON CONFLICT(tag) DO UPDATE SET use_count = use_count + 1,"
+                " last_used_utc = MAX(last_used_utc, excluded.last_used_utc)"
+            ),
             (event.payload["tag"], event.ts_utc),
         )
 
@@ -52,58 +160,60 @@ class TagProjection(Projection):
             (t.ANIMAL_TAGGED, tag, event.id),
         ).fetchone()
         if latest[0] == 0:
-            self.db.execute("DELETE FROM tag_suggestions WHERE tag = ?", (tag,))
+            self.db.execute(self.sql("DELETE FROM {tag_suggestions} WHERE tag = ?"), (tag,))
         else:
             self.db.execute(
-                "UPDATE tag_suggestions SET use_count = ?, last_used_utc = ? WHERE tag = ?",
+                self.sql(
+                    "UPDATE {tag_suggestions} SET use_count = ?, last_used_utc = ? WHERE tag = ?"
+                ),
                 (latest[0], latest[1], tag),
             )
 
     # -- animal rows: intervals ------------------------------------------------------------
 
     def fold(self, event: Event, only: frozenset[str] | None) -> None:
-        p, ts = event.payload, event.ts_utc
-        if event.type == t.ANIMAL_TAGGED:
-            for animal in only_these(p["resolved_ids"], only):
-                self._open(animal, p["tag"], ts)
-        elif event.type == t.ANIMAL_TAG_ENDED:
-            for animal in only_these(p["resolved_ids"], only):
-                self._close(animal, ts, p["tag"])
-        elif event.type == t.ANIMAL_OUTCOME:
-            for animal in only_these(p["resolved_ids"], only):
-                self._close(animal, ts)
-        elif event.type == t.ANIMAL_MERGED:
-            for animal in only_these(p["merged_ids"], only):
-                self._close(animal, ts)
-        elif event.type == t.ANIMAL_STATUS_CORRECTED and p["new_status"] != AnimalStatus.ALIVE:
-            for animal in only_these(p["animal_ids"], only):
-                self._close(animal, ts)
+        self.rules.fold(event, only)
 
     def forget(self, animal_ids: frozenset[str]) -> None:
         self.db.execute(
-            "DELETE FROM animal_tag_intervals WHERE animal_id IN (SELECT value FROM json_each(?))",
+            self.sql(
+                "DELETE FROM {animal_tag_intervals}"
+                " WHERE animal_id IN (SELECT value FROM json_each(?))"
+            ),
             (json_list(animal_ids),),
         )
 
-    def _open(self, animal: str, tag: str, ts: int) -> None:
-        self.db.execute(
-            "INSERT INTO animal_tag_intervals (animal_id, tag, start_utc, end_utc)"
-            " SELECT ?, ?, ?, NULL WHERE NOT EXISTS (SELECT 1 FROM animal_tag_intervals"
-            " WHERE animal_id = ? AND tag = ? AND end_utc IS NULL)",
-            (animal, tag, ts, animal, tag),
-        )
+    def batch(self, log: str) -> Batch:
+        return TagBatch(self)
 
-    def _close(self, animal: str, ts: int, tag: str | None = None) -> None:
-        """End the animal's open interval of `tag` (or of every tag) at ts."""
-        tag_clause = " AND tag = ?" if tag is not None else ""
-        params = (tag,) if tag is not None else ()
-        self.db.execute(
-            "DELETE FROM animal_tag_intervals WHERE animal_id = ? AND end_utc IS NULL"
-            f" AND start_utc >= ?{tag_clause}",
-            (animal, ts, *params),
+
+class TagBatch(Batch):
+    """Fold tag intervals in memory and count suggestions; load both in primary-key order."""
+
+    def __init__(self, projection: TagProjection):
+        super().__init__(projection)
+        self.memory = MemoryTags()
+        self.rules = TagRules(self.memory)
+        self.suggestions: dict[str, list[int]] = {}
+
+    def add(self, event: Event) -> None:
+        if event.type == t.ANIMAL_TAGGED:
+            used = self.suggestions.setdefault(event.payload["tag"], [0, event.ts_utc])
+            used[0] += 1
+            used[1] = max(used[1], event.ts_utc)
+        self.rules.fold(event, None)
+
+    def finish(self) -> None:
+        p = self.projection
+        insert_rows(
+            p.db,
+            p.names["animal_tag_intervals"],
+            ("animal_id", "tag", "start_utc", "end_utc"),
+            self.memory.rows(),
         )
-        self.db.execute(
-            "UPDATE animal_tag_intervals SET end_utc = ? WHERE animal_id = ? AND end_utc IS NULL"
-            f"{tag_clause}",
-            (ts, animal, *params),
+        insert_rows(
+            p.db,
+            p.names["tag_suggestions"],
+            ("tag", "use_count", "last_used_utc"),
+            [(tag, *used) for tag, used in sorted(self.suggestions.items())],
         )
