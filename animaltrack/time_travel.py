@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from animaltrack.projections.replay import replay
-from animaltrack.scratch import REFERENCE_TABLES, copy_rows, read_snapshot
+from animaltrack.scratch import copy_rows, read_snapshot
 from store import connect, transaction
 from store.files import private_file
-from store.migrations import migrate, renumber_log
+from store.migrations import REFERENCE_TABLES, migrate, renumber_log
 
 Progress = Callable[[str, int, int], None]
 

@@ -1,11 +1,10 @@
 """`verify`: prove that the live projections equal a fold of the log (SPEC §14).
 
-The log is copied from one read snapshot of the live database into a scratch database and folded
-there; then, still inside that snapshot, every projection table is compared with its rebuilt
-twin by primary key, the R*Tree kept beside the location intervals is checked against them, and
-`PRAGMA quick_check` runs. The live database is only read: the rebuilt rows are brought to its
-connection in `temp` tables, private to it (an attached scratch file would show the connection a
-snapshot of it taken before the fold had written anything).
+The projections are built into a scratch database from one snapshot of the live log (the
+batch builds of `animaltrack.scratch.built_from_log`); then, still inside that snapshot, every
+projection table is compared with its rebuilt twin by primary key, the R*Tree kept beside the
+location intervals is checked against them, and `PRAGMA quick_check` runs. The live database is
+only read.
 """
 
 from __future__ import annotations
@@ -14,13 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from animaltrack.projections import default_registry
-from animaltrack.projections.replay import replay
-from animaltrack.scratch import (
-    copy_history,
-    copy_rows,
-    read_snapshot,
-    scratch_database,
-)
+from animaltrack.scratch import built_from_log, database_path, scratch_database
 from store.migrations import END_OF_TIME_UTC
 
 Progress = Callable[[str, int, int], None]
@@ -64,55 +57,49 @@ def verify(
     """Compare the live projections (those named in `only`, else all) with a fold of the log."""
     wanted = default_registry(db, only)
     compared = [t for p in wanted if only is None or p.NAME in set(only) for t in p.TABLES]
-    with scratch_database() as (_, scratch), read_snapshot(db):
-        _, live = copy_history(db, scratch)
-        report = progress or (lambda *_: None)
-        events = replay(
-            scratch, default_registry(scratch, only), progress=lambda n: report("fold", n, live)
-        )
+    with (
+        scratch_database() as (_, scratch),
+        built_from_log(scratch, database_path(db), only=only, progress=progress) as built,
+    ):
         differences = []
         for table in compared:
-            if (difference := _compare(db, scratch, table, show)).count:
+            if (difference := _compare(scratch, table, show)).count:
                 differences.append(difference)
-        problems = _rtree_problems(db, show) if "animal_location_intervals" in compared else []
-        (check,) = db.execute("PRAGMA main.quick_check").fetchone()
-    return VerifyReport(events, compared, differences, problems, check)
+        problems = []
+        if "animal_location_intervals" in compared:
+            problems = _rtree_problems(scratch, "log", show)
+        (check,) = scratch.execute("PRAGMA log.quick_check").fetchone()
+    return VerifyReport(built.events, compared, differences, problems, check)
 
 
-def _key(db, table: str) -> tuple[str, ...]:
+def _key(db, schema: str, table: str) -> tuple[str, ...]:
     """The primary key's columns, else those of the first unique index, else every column."""
-    columns = db.execute(f"PRAGMA main.table_info({table})").fetchall()
+    columns = db.execute(f"PRAGMA {schema}.table_info({table})").fetchall()
     pk = [c[1] for c in sorted(columns, key=lambda c: c[5]) if c[5]]
     if pk:
         return tuple(pk)
-    for index in db.execute(f"PRAGMA main.index_list({table})").fetchall():
+    for index in db.execute(f"PRAGMA {schema}.index_list({table})").fetchall():
         if index[2] and not index[4]:  # unique, and over every row (not a partial index)
-            return tuple(r[2] for r in db.execute(f"PRAGMA main.index_info({index[1]})"))
+            return tuple(r[2] for r in db.execute(f"PRAGMA {schema}.index_info({index[1]})"))
     return tuple(c[1] for c in columns)
 
 
-def _compare(db, scratch, table: str, show: int) -> TableDifference:
-    """Bring the rebuilt rows into a temp table beside the live one; compare both ways."""
-    rebuilt = f"rebuilt_{table}"
-    db.execute(f"CREATE TEMP TABLE {rebuilt} AS SELECT * FROM main.{table} WHERE 0")
-    try:
-        copy_rows(scratch, db, table, into=f"temp.{rebuilt}", transactional=False)
-        key = _key(db, table)
-        difference = TableDifference(table, key)
-        sides = (("live_only", f"main.{table}", f"temp.{rebuilt}"),)
-        sides += (("rebuilt_only", f"temp.{rebuilt}", f"main.{table}"),)
-        for side, this, other in sides:
-            query = f"SELECT * FROM {this} EXCEPT SELECT * FROM {other}"
-            (count,) = db.execute(f"SELECT COUNT(*) FROM ({query})").fetchone()
-            rows = db.execute(f"{query} ORDER BY {', '.join(key)} LIMIT ?", (show,)).fetchall()
-            getattr(difference, side).extend(rows)
-            difference.count += count
-        return difference
-    finally:
-        db.execute(f"DROP TABLE temp.{rebuilt}")
+def _compare(scratch, table: str, show: int) -> TableDifference:
+    """Compare the live table (`log.`) with the rebuilt one (`main.`) both ways."""
+    key = _key(scratch, "log", table)
+    difference = TableDifference(table, key)
+    sides = (("live_only", f"log.{table}", f"main.{table}"),)
+    sides += (("rebuilt_only", f"main.{table}", f"log.{table}"),)
+    for side, this, other in sides:
+        query = f"SELECT * FROM {this} EXCEPT SELECT * FROM {other}"
+        (count,) = scratch.execute(f"SELECT COUNT(*) FROM ({query})").fetchone()
+        rows = scratch.execute(f"{query} ORDER BY {', '.join(key)} LIMIT ?", (show,)).fetchall()
+        getattr(difference, side).extend(rows)
+        difference.count += count
+    return difference
 
 
-def _rtree_problems(db, show: int) -> list[str]:
+def _rtree_problems(db, schema: str, show: int) -> list[str]:
     """Spans missing, extra, or differing from their interval beyond float32 rounding."""
     tolerance = f"(ABS({{v}}) * {_FLOAT32_STEP} + 1)"
     end = f"COALESCE(l.end_utc, {END_OF_TIME_UTC})"
@@ -122,8 +109,8 @@ def _rtree_problems(db, show: int) -> list[str]:
     rows = db.execute(
         f"""
         SELECT l.rowid, l.animal_id, l.start_utc, {end}, s.start_utc, s.end_utc
-        FROM main.animal_location_intervals l
-        LEFT JOIN main.animal_location_spans s ON s.id = l.rowid
+        FROM {schema}.animal_location_intervals l
+        LEFT JOIN {schema}.animal_location_spans s ON s.id = l.rowid
         WHERE s.id IS NULL OR NOT ({start_ok} AND {end_ok})
         LIMIT ?
         """,
@@ -135,8 +122,8 @@ def _rtree_problems(db, show: int) -> list[str]:
         for rowid, animal, start, stop, s_start, s_end in rows
     ]
     extra = db.execute(
-        "SELECT id FROM main.animal_location_spans"
-        " WHERE id NOT IN (SELECT rowid FROM main.animal_location_intervals) LIMIT ?",
+        f"SELECT id FROM {schema}.animal_location_spans"
+        f" WHERE id NOT IN (SELECT rowid FROM {schema}.animal_location_intervals) LIMIT ?",
         (show,),
     ).fetchall()
     problems += [f"animal_location_spans: span {r[0]} has no interval" for r in extra]

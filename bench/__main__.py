@@ -195,9 +195,19 @@ def print_results(console: Console, results: dict) -> None:
         f"{name} {tools[name]['seconds']:,.1f} s ({tools[name]['events_per_s']:,} events/s)"
         for name in ("floor", "verify", "rebuild", "replay")
     ]
+    beside = tools["rebuild beside writers"]
     console.print(
-        "Tools: " + "; ".join(lines) + f"; rebuild's swap {tools['rebuild']['swap_seconds']:.1f} s;"
+        "Tools: " + "; ".join(lines) + f"; rebuild's swap {tools['rebuild']['swap_seconds']:.2f} s;"
         f" peak RSS {tools['peak_rss_mib']['value']:,} MiB",
+        highlight=False,
+    )
+    console.print(
+        f"  rebuild beside 4 writers {beside['seconds']:,.1f} s ({beside['events_per_s']:,}"
+        f" events/s): {beside['writes']} writes, {beside['errors_5xx']} 5xx,"
+        f" {beside['acknowledged_missing']} lost, longest wait {beside['max_wait_ms']} ms,"
+        f" p99 outside the swap {beside['p99_outside_swap_ms']} ms, swap"
+        f" {beside['swap_seconds']:.2f} s ({beside['at_swap']} of {beside['caught_up']} changes"
+        " folded in there)",
         highlight=False,
     )
     console.print(

@@ -117,6 +117,10 @@ CREATE TABLE api_tokens (
 );
 """
 
+# The reference data a history needs, and the log itself: what a copy of history carries.
+REFERENCE_TABLES = ("species", "products", "feed_types", "users")
+LOG_TABLES = ("events", "event_revisions", "event_tombstones", "log_changes")
+
 _PROJECTIONS = f"""
 CREATE TABLE locations (
     id TEXT PRIMARY KEY,

@@ -38,7 +38,16 @@ def test_smoke_run_measures_every_figure_and_writes_them(tmp_path):
     for overhead in results["overhead"].values():
         assert overhead["ratio"] > 0
     tools = results["tools"]
-    assert set(tools) == {"floor", "verify", "rebuild", "replay", "peak_rss_mib", "targets"}
+    assert set(tools) == {
+        "floor",
+        "verify",
+        "rebuild",
+        "rebuild beside writers",
+        "replay",
+        "peak_rss_mib",
+        "targets",
+    }
+    assert tools["rebuild beside writers"]["writes"] > 0
     assert tools["targets"]["verify clean"]
     assert all(tools[k]["seconds"] > 0 for k in ("floor", "verify", "rebuild", "replay"))
     history = results["history"]

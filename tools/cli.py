@@ -177,10 +177,12 @@ def rebuild(settings: Settings, only: tuple[str, ...]) -> None:
     """Rebuild every projection (or the named ones and those they read) from the log, while
     the server runs.
 
-    The log is read from one snapshot and folded into a scratch database beside the file; then,
-    in one write transaction, the live rows are replaced and the changes that arrived meanwhile
-    folded in. Killed or interrupted at any point, it leaves the live projections as they were;
-    the next run clears what it left. A second rebuild while one runs is refused.
+    The log is read from one snapshot and built into a scratch database beside the file; the
+    rows are copied into twin tables in short transactions and caught up with what writers
+    recorded meanwhile; then one write transaction renames the twins into place and folds in
+    the last changes. Killed or interrupted at any point, it leaves the live projections as
+    they were (or, once the swap committed, rebuilt); the next run clears what it left. A
+    second rebuild while one runs is refused.
 
     Example: animaltrack rebuild --only event_log
     """
@@ -200,8 +202,8 @@ def rebuild(settings: Settings, only: tuple[str, ...]) -> None:
     click.echo(
         f"rebuild: {len(summary.projections)} projection(s), {summary.events:,} events in"
         f" {seconds:.1f} s ({summary.events / seconds:,.0f} events/s);"
-        f" {summary.caught_up} change(s) that arrived meanwhile folded in at the swap, which"
-        f" held the write lock {summary.swap_seconds:.1f} s"
+        f" {summary.caught_up} event(s) changed meanwhile folded in, {summary.at_swap} of them"
+        f" at the swap, which held the write lock {summary.swap_seconds:.2f} s"
     )
 
 

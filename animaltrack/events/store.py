@@ -281,6 +281,30 @@ class EventStore:
         ).fetchall()
         return [Event.from_row(r) for r in rows]
 
+    def live_at(self, event_ids: Iterable[str], seq: int) -> list[Event]:
+        """The events among `event_ids` that were live when the log stood at sequence number
+        `seq`, each at the version it had then, in `(ts_utc, id)` order."""
+        rows = self.db.execute(
+            """
+            WITH at_seq AS (
+              SELECT event_id, MAX(version) AS version, MAX(kind = 'DELETED') AS deleted
+              FROM log_changes WHERE seq <= :seq
+                AND event_id IN (SELECT value FROM json_each(:ids))
+              GROUP BY event_id)
+            SELECT e.id, e.type, COALESCE(r.ts_utc, e.ts_utc), e.actor,
+                   COALESCE(r.entity_refs, e.entity_refs), COALESCE(r.payload, e.payload),
+                   at_seq.version, e.recorded_at_utc
+            FROM at_seq JOIN events e ON e.id = at_seq.event_id
+            LEFT JOIN event_revisions r
+              ON r.event_id = at_seq.event_id AND r.version = at_seq.version
+             AND e.version <> at_seq.version
+            WHERE NOT at_seq.deleted
+            ORDER BY 3, 1
+            """,
+            {"seq": seq, "ids": json_list(event_ids)},
+        ).fetchall()
+        return [Event.from_row(r) for r in rows]
+
     def events_of_types_naming(
         self, types: Iterable[str], key: str, values: Iterable[str], since: tuple[int, str]
     ) -> list[Event]:

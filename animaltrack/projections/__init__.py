@@ -8,9 +8,10 @@ from animaltrack.projections.base import Projection, ProjectionRegistry
 __all__ = ["Projection", "ProjectionRegistry", "default_registry"]
 
 
-def default_registry(db, only=None) -> ProjectionRegistry:
+def default_registry(db, only=None, tables=None) -> ProjectionRegistry:
     """A registry with every projection of SPEC §6.1 — or with those named in `only` and the
-    projections whose tables they read (`DEPENDS_ON`), in the same order."""
+    projections whose tables they read (`DEPENDS_ON`), in the same order — writing to the
+    tables `tables` maps their names to (default: the names themselves)."""
     from animaltrack.projections.animal_registry import AnimalRegistryProjection
     from animaltrack.projections.event_animals import EventAnimalsProjection
     from animaltrack.projections.event_log import EventLogProjection
@@ -34,7 +35,7 @@ def default_registry(db, only=None) -> ProjectionRegistry:
         classes = _with_dependencies(classes, set(only))
     registry = ProjectionRegistry()
     for cls in classes:
-        registry.register(cls(db))
+        registry.register(cls(db, tables))
     return registry
 
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from animaltrack.events.store import EventStore
 from animaltrack.projections import default_registry
 from animaltrack.projections.base import ProjectionRegistry
-from animaltrack.scratch import LOG_TABLES, REFERENCE_TABLES
 from store import transaction
+from store.migrations import LOG_TABLES, REFERENCE_TABLES
 
 
 def replay(

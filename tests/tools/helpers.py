@@ -25,7 +25,7 @@ def tamper(path: Path) -> list[str]:
     try:
         tables = default_registry(db).tables()
         for i, table in enumerate(tables):
-            key = _key(db, table)
+            key = _key(db, "main", table)
             row = db.execute(f"SELECT * FROM {table} ORDER BY {', '.join(key)} LIMIT 1").fetchone()
             assert row is not None, f"{table} is empty in the generated history"
             columns = [c.name for c in db[table].columns]

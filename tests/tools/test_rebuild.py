@@ -103,6 +103,21 @@ def _start(path: Path) -> subprocess.Popen:
     )
 
 
+def _leftovers(path: Path) -> list[str]:
+    """Twin or retired tables a rebuild left in the file."""
+    db = connect(path)
+    try:
+        return [
+            r[0]
+            for r in db.execute(
+                "SELECT name FROM sqlite_schema"
+                " WHERE name GLOB 'rebuild__*' OR name GLOB 'retired__*'"
+            )
+        ]
+    finally:
+        db.close()
+
+
 def _integrity(path: Path) -> str:
     db = connect(path)
     try:
@@ -136,6 +151,7 @@ def test_kill_9_and_ctrl_c_at_seeded_moments_leave_the_live_tables_whole(copy):
     assert result.exit_code == 0, result.output
     assert rows(copy) == clean
     assert not scratch_folder(copy).exists()
+    assert _leftovers(copy) == []
     assert _integrity(copy) == "ok"
     print(f"kills at {[round(m, 2) for m in moments]} s; swap committed: {outcomes}")
 

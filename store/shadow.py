@@ -1,0 +1,95 @@
+"""Shadow tables: a table's replacement built beside it in the same file, swapped in by renaming.
+
+A rebuild cannot replace millions of rows inside one write transaction without making every
+writer wait for the copy. Instead it creates an empty twin of each table (`rebuild__<name>`,
+same columns, constraints, indexes and triggers), fills the twins in many short transactions
+while the server writes on, and then, in one transaction, renames the live tables aside
+(`retired__<name>`) and the twins into their place: a handful of schema changes, whatever the
+number of rows. The retired tables are dropped afterwards, one short transaction each.
+
+SQLite renames a table's own automatic indexes with it, and rewrites the triggers that name a
+renamed table, but it cannot rename an index or a trigger: a twin's indexes and triggers take
+the alternate of the live one's name (`<name>__b`, or back to `<name>`), so a table's indexes
+alternate between two names from one rebuild to the next. Code that must name an index uses
+`index_names`.
+
+A crash at any point leaves the live tables whole (before the swap commits) or replaced (after);
+the twins and retired tables it leaves behind are dropped by `drop_leftovers`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+
+import sqlite_utils
+
+from store.transactions import transaction
+
+SHADOW = "rebuild__"
+RETIRED = "retired__"
+_ALTERNATE = "__b"
+
+
+def shadow_name(table: str) -> str:
+    return SHADOW + table
+
+
+def alternate(name: str) -> str:
+    """The other name of an index or trigger (see the module's docstring)."""
+    return name[: -len(_ALTERNATE)] if name.endswith(_ALTERNATE) else name + _ALTERNATE
+
+
+def index_names(db: sqlite_utils.Database, logical: str) -> list[str]:
+    """The names an index created as `logical` may have now."""
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT name FROM main.sqlite_schema WHERE type = 'index' AND name IN (?, ?)",
+            (logical, alternate(logical)),
+        )
+    ]
+
+
+def create_shadows(db: sqlite_utils.Database, tables: Iterable[str]) -> None:
+    """Create the empty twin of each table, with its indexes and triggers; triggers that name
+    one of `tables` name its twin. Call inside a transaction."""
+    tables = list(tables)
+    twin = re.compile(r"\b(" + "|".join(map(re.escape, tables)) + r")\b")
+    objects = db.execute(
+        "SELECT type, name, sql FROM main.sqlite_schema"
+        " WHERE tbl_name IN (SELECT value FROM json_each(?)) AND sql IS NOT NULL"
+        " ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, name",
+        (json.dumps(tables),),
+    ).fetchall()
+    for kind, name, sql in objects:
+        if kind in ("index", "trigger"):
+            sql = sql.replace(name, alternate(name), 1)
+        db.execute(twin.sub(lambda m: shadow_name(m.group(1)), sql))
+
+
+def swap_in(db: sqlite_utils.Database, tables: Iterable[str]) -> None:
+    """Put each table's twin in its place and the live table aside. Call inside a transaction."""
+    tables = list(tables)
+    for table in tables:
+        db.execute(f'ALTER TABLE main."{table}" RENAME TO "{RETIRED}{table}"')
+    for table in tables:
+        db.execute(f'ALTER TABLE main."{shadow_name(table)}" RENAME TO "{table}"')
+
+
+def drop_leftovers(db: sqlite_utils.Database) -> int:
+    """Drop every twin and retired table, one transaction each; return how many."""
+    dropped = 0
+    while True:
+        row = db.execute(
+            "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
+            f" AND (name GLOB '{SHADOW}*' OR name GLOB '{RETIRED}*')"
+            # a virtual table first: dropping it drops the tables it keeps its data in
+            " ORDER BY sql LIKE 'CREATE VIRTUAL%' DESC, name LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return dropped
+        with transaction(db):
+            db.execute(f'DROP TABLE main."{row[0]}"')
+        dropped += 1
