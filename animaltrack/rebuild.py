@@ -6,9 +6,10 @@
 2. Build the projections into a scratch database from one snapshot of the log, noting the log
    sequence number N it had (`animaltrack.scratch.built_from_log`): the live database is only
    read, the server writes on.
-3. Create empty twins of the rebuilt tables in the live database (same definitions, indexes and
-   triggers) and copy the scratch's rows into them in many short transactions, so writers wait
-   a few milliseconds at a time.
+3. Create empty twins of the rebuilt tables in the live database (same definitions) and copy
+   the scratch's rows into them in many short transactions, so writers wait a few milliseconds
+   at a time; then create the twins' indexes (one transaction each, the longest wait writers
+   see: about a second per million rows) and triggers.
 4. Catch the twins up, in short transactions, with the events appended after N that are the
    newest of all (what writers record as it happens), applied to the twins as the live path
    applies them (projections write to the tables named at construction).
@@ -39,12 +40,18 @@ from animaltrack.scratch import built_from_log, database_path, open_scratch
 from animaltrack.services import history
 from store import connect, transaction
 from store.locks import tool_lock
-from store.shadow import create_shadows, drop_leftovers, shadow_name, swap_in
+from store.shadow import (
+    copy_statements,
+    create_shadows,
+    drop_leftovers,
+    shadow_name,
+    swap_in,
+)
 
 Progress = Callable[[str, int, int], None]
 # Copying into the twins holds the write lock this long at a time, then leaves it as long.
 STAGE_HOLD_S = 0.02
-STAGE_ROWS = 500
+STAGE_ROWS = 1_000
 # The swap folds in at most about this many changes; the twins catch up on the rest before.
 SWAP_BACKLOG = 20
 
@@ -86,8 +93,9 @@ def rebuild(
             path = folder / "scratch.db"
             seq, events = _build(db, path, only, report)
             with transaction(db):
-                create_shadows(db, twins)
-            _stage(db, path, tables, report)
+                finishing = create_shadows(db, twins)
+            _stage(db, path, twins, report)
+            _finish_twins(db, finishing, report)
             twin_registry = default_registry(db, only, {t: shadow_name(t) for t in twins})
             seq, early = _catch_up_twins(db, twin_registry, seq, report)
             if before_swap is not None:
@@ -125,9 +133,8 @@ def _stage(db, path: Path, tables: list[str], progress: Progress) -> None:
         counts = {t: scratch.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
         total, done = sum(counts.values()), 0
         for table in tables:
-            cursor = scratch.execute(f"SELECT * FROM {table}")
-            marks = ", ".join("?" for _ in cursor.description)
-            insert = f"INSERT INTO main.{shadow_name(table)} VALUES ({marks})"
+            select, insert = copy_statements(scratch, table, f"main.{shadow_name(table)}")
+            cursor = scratch.execute(select)
             rows = cursor.fetchmany(STAGE_ROWS)
             while rows:
                 began = time.perf_counter()
@@ -141,6 +148,16 @@ def _stage(db, path: Path, tables: list[str], progress: Progress) -> None:
                 time.sleep(held)
     finally:
         scratch.close()
+
+
+def _finish_twins(db, statements: list[str], progress: Progress) -> None:
+    """Create the twins' indexes, then their triggers, one transaction each, pausing between."""
+    for done, statement in enumerate(statements, start=1):
+        began = time.perf_counter()
+        with transaction(db):
+            db.execute(statement)
+        progress("index", done, len(statements))
+        time.sleep(time.perf_counter() - began)
 
 
 def _catch_up_twins(db, registry, seq: int, progress: Progress) -> tuple[int, int]:

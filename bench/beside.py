@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty
 
 import httpx
 
@@ -151,7 +152,13 @@ def _rebuild_in_child(db_path: Path) -> dict:
     began = time.monotonic()
     child = context.Process(target=_child, args=(db_path, queue))
     child.start()
-    report = queue.get()  # before join: a child blocks on exit until its queue is drained
+    report = None
+    while report is None:  # read before join: a child blocks on exit until its queue drains
+        try:
+            report = queue.get(timeout=1)
+        except Empty:
+            if not child.is_alive():
+                report = {"error": f"the rebuild process ended ({child.exitcode})"}
     child.join()
     if child.exitcode != 0 or "error" in report:
         raise RuntimeError(f"rebuild failed: {report.get('error', child.exitcode)}")

@@ -2,16 +2,18 @@
 
 A rebuild cannot replace millions of rows inside one write transaction without making every
 writer wait for the copy. Instead it creates an empty twin of each table (`rebuild__<name>`,
-same columns, constraints, indexes and triggers), fills the twins in many short transactions
-while the server writes on, and then, in one transaction, renames the live tables aside
-(`retired__<name>`) and the twins into their place: a handful of schema changes, whatever the
-number of rows. The retired tables are dropped afterwards, one short transaction each.
+same columns and constraints), fills the twins in many short transactions while the server
+writes on (`copy_statements`), creates their secondary indexes and triggers (one transaction
+each: an index is sorted once, not updated row by row), and then, in one transaction, renames
+the live tables aside (`retired__<name>`) and the twins into their place: a handful of schema
+changes, whatever the number of rows. The retired tables are dropped afterwards, one short
+transaction each.
 
 SQLite renames a table's own automatic indexes with it, and rewrites the triggers that name a
 renamed table, but it cannot rename an index or a trigger: a twin's indexes and triggers take
 the alternate of the live one's name (`<name>__b`, or back to `<name>`), so a table's indexes
-alternate between two names from one rebuild to the next. Code that must name an index uses
-`index_names`.
+alternate between two names from one rebuild to the next: a migration that drops a projection's
+index drops both names.
 
 A crash at any point leaves the live tables whole (before the swap commits) or replaced (after);
 the twins and retired tables it leaves behind are dropped by `drop_leftovers`.
@@ -41,20 +43,10 @@ def alternate(name: str) -> str:
     return name[: -len(_ALTERNATE)] if name.endswith(_ALTERNATE) else name + _ALTERNATE
 
 
-def index_names(db: sqlite_utils.Database, logical: str) -> list[str]:
-    """The names an index created as `logical` may have now."""
-    return [
-        r[0]
-        for r in db.execute(
-            "SELECT name FROM main.sqlite_schema WHERE type = 'index' AND name IN (?, ?)",
-            (logical, alternate(logical)),
-        )
-    ]
-
-
-def create_shadows(db: sqlite_utils.Database, tables: Iterable[str]) -> None:
-    """Create the empty twin of each table, with its indexes and triggers; triggers that name
-    one of `tables` name its twin. Call inside a transaction."""
+def create_shadows(db: sqlite_utils.Database, tables: Iterable[str]) -> list[str]:
+    """Create the empty twin of each table, with its constraints; return the statements that
+    create the twins' secondary indexes and then their triggers (triggers that name one of
+    `tables` name its twin), to run once the rows are in. Call inside a transaction."""
     tables = list(tables)
     twin = re.compile(r"\b(" + "|".join(map(re.escape, tables)) + r")\b")
     objects = db.execute(
@@ -63,10 +55,29 @@ def create_shadows(db: sqlite_utils.Database, tables: Iterable[str]) -> None:
         " ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, name",
         (json.dumps(tables),),
     ).fetchall()
+    later = []
     for kind, name, sql in objects:
         if kind in ("index", "trigger"):
             sql = sql.replace(name, alternate(name), 1)
-        db.execute(twin.sub(lambda m: shadow_name(m.group(1)), sql))
+        sql = twin.sub(lambda m: shadow_name(m.group(1)), sql)
+        if kind == "table":
+            db.execute(sql)
+        else:
+            later.append(sql)
+    return later
+
+
+def copy_statements(db: sqlite_utils.Database, table: str, into: str) -> tuple[str, str]:
+    """A SELECT of every row of `table` and the INSERT that puts such a row into `into`, its
+    twin: every column, and the rowid of a rowid table (an R*Tree links rows by rowid)."""
+    (sql,) = db.execute("SELECT sql FROM main.sqlite_schema WHERE name = ?", (table,)).fetchone()
+    columns = [r[1] for r in db.execute(f'PRAGMA main.table_info("{table}")')]
+    definition = sql.upper()
+    if not definition.startswith("CREATE VIRTUAL") and "WITHOUT ROWID" not in definition:
+        columns = ["rowid", *columns]
+    names = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+    return f"SELECT {names} FROM main.{table}", f"INSERT INTO {into} ({names}) VALUES ({marks})"
 
 
 def swap_in(db: sqlite_utils.Database, tables: Iterable[str]) -> None:

@@ -59,9 +59,7 @@ def test_one_at_a_time_equals_refold_equals_revert_and_reapply_equals_batch(name
 
             animals = {a for e in events for a in e.animal_ids()}
             with transaction(db):
-                registry.forget(frozenset(animals))
-                for event in events:
-                    registry.fold(event, frozenset(animals))
+                registry.refold(animals, events)
             assert _rows(db, tables) == one_at_a_time, "refold"
 
             if events:
