@@ -294,15 +294,16 @@ class SqlRegistry(RegistryState):
         )
 
 
-def _live_row(registry_row: dict, since: int, tags: str = "[]") -> tuple:
-    """A live row of an animal, from its registry row."""
+def _live_row(registry_row: dict, since: int, tags="[]") -> tuple:
+    """A live row of an animal, from its registry row (or its live row)."""
     return tuple(
         {**registry_row, "tags": tags, "since_utc": since}[column] for column in LIVE_COLUMNS
     )
 
 
 class MemoryRegistry(RegistryState):
-    """Every animal's rows in memory (the batch build), loaded in primary-key order after."""
+    """Every animal's rows in memory (the batch build), loaded in primary-key order after; a
+    live row keeps its tags as a sorted list until then."""
 
     def __init__(self) -> None:
         self.registry: dict[str, dict] = {}
@@ -315,9 +316,7 @@ class MemoryRegistry(RegistryState):
     def create(self, rows):
         for row in rows:
             self.registry[row["animal_id"]] = dict(row)
-            self.live[row["animal_id"]] = dict(
-                zip(LIVE_COLUMNS, _live_row(row, row["created_ts_utc"]), strict=True)
-            )
+            self.copy_to_live(row["animal_id"], row["created_ts_utc"])
 
     def set_location(self, animals, location, ts):
         for row in self._rows(self.registry, animals):
@@ -333,7 +332,7 @@ class MemoryRegistry(RegistryState):
 
     def retag(self, animals, change):
         for row in self._rows(self.live, animals):
-            row["tags"] = json.dumps(change(json.loads(row["tags"])))
+            row["tags"] = change(row["tags"])
 
     def set_status(self, animals, status):
         for row in self._rows(self.registry, animals):
@@ -349,7 +348,7 @@ class MemoryRegistry(RegistryState):
 
     def copy_to_live(self, animal, ts):
         if (row := self.registry.get(animal)) is not None:
-            self.live[animal] = dict(zip(LIVE_COLUMNS, _live_row(row, ts), strict=True))
+            self.live[animal] = dict(zip(LIVE_COLUMNS, _live_row(row, ts, []), strict=True))
 
     def merge(self, merged, survivor, ts, event_id):
         for animal in merged:
@@ -428,6 +427,10 @@ class RegistryBatch(Batch):
             ordered = (rows[key] for key in sorted(rows))
             if table == "animal_aliases":
                 values = (tuple(row) for row in ordered)
+            elif table == "live_animals_by_location":
+                values = (
+                    _live_row(row, row["since_utc"], json.dumps(row["tags"])) for row in ordered
+                )
             else:
                 values = (tuple(row[c] for c in columns) for row in ordered)
             insert_rows(p.db, p.names[table], columns, values)
