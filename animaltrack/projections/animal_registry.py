@@ -17,7 +17,14 @@ from animaltrack.events import types as t
 from animaltrack.events.enums import OUTCOME_STATUS, AnimalStatus
 from animaltrack.events.model import Event
 from animaltrack.events.store import json_list
-from animaltrack.projections.base import Batch, Projection, insert_rows, only_these
+from animaltrack.projections.base import (
+    Batch,
+    MemoryFold,
+    Projection,
+    RuledProjection,
+    insert_rows,
+    only_these,
+)
 
 REGISTRY_COLUMNS = (
     "animal_id",
@@ -363,7 +370,7 @@ class MemoryRegistry(RegistryState):
             row["last_event_utc"] = max(row["last_event_utc"], ts)
 
 
-class AnimalRegistryProjection(Projection):
+class AnimalRegistryProjection(RuledProjection):
     NAME = "animal_registry"
     TABLES = ("animal_registry", "live_animals_by_location", "animal_aliases")
     EVENT_TYPES = frozenset(
@@ -380,15 +387,7 @@ class AnimalRegistryProjection(Projection):
             t.ANIMAL_STATUS_CORRECTED,
         }
     )
-    ANIMAL_ROWS = True
-    DEPENDS_ON = ("event_animals",)  # reverting refolds the animals of an event: found there
-
-    def __init__(self, db, tables=None):
-        super().__init__(db, tables)
-        self.rules = RegistryRules(SqlRegistry(self))
-
-    def fold(self, event: Event, only: frozenset[str] | None) -> None:
-        self.rules.fold(event, only)
+    RULES, SQL_STATE, MEMORY_STATE = RegistryRules, SqlRegistry, MemoryRegistry
 
     def forget(self, animal_ids: frozenset[str]) -> None:
         ids = json_list(animal_ids)
@@ -406,16 +405,8 @@ class AnimalRegistryProjection(Projection):
         return RegistryBatch(self)
 
 
-class RegistryBatch(Batch):
+class RegistryBatch(MemoryFold):
     """Fold every animal's rows in memory, then load them in primary-key order."""
-
-    def __init__(self, projection: AnimalRegistryProjection):
-        super().__init__(projection)
-        self.memory = MemoryRegistry()
-        self.rules = RegistryRules(self.memory)
-
-    def add(self, event: Event) -> None:
-        self.rules.fold(event, None)
 
     def finish(self) -> None:
         p, memory = self.projection, self.memory

@@ -124,6 +124,38 @@ class Batch:
         """Write what `add` gathered."""
 
 
+class RuledProjection(Projection):
+    """A projection with animal rows whose folding rules are written once (`RULES`, a class
+    taking a state) over a state interface with two implementations: `SQL_STATE` over the
+    tables for the live path, `MEMORY_STATE` for the batch build (`MemoryFold`)."""
+
+    ANIMAL_ROWS = True
+    DEPENDS_ON = ("event_animals",)  # reverting refolds the animals of an event: found there
+    RULES: type
+    SQL_STATE: type
+    MEMORY_STATE: type
+
+    def __init__(self, db: sqlite_utils.Database, tables: Mapping[str, str] | None = None):
+        super().__init__(db, tables)
+        self.rules = self.RULES(self.SQL_STATE(self))
+
+    def fold(self, event: Event, only: frozenset[str] | None) -> None:
+        self.rules.fold(event, only)
+
+
+class MemoryFold(Batch):
+    """The batch build of a `RuledProjection`: the same rules over its in-memory state;
+    subclasses load `self.memory` in `finish`."""
+
+    def __init__(self, projection: RuledProjection):
+        super().__init__(projection)
+        self.memory = projection.MEMORY_STATE()
+        self.rules = projection.RULES(self.memory)
+
+    def add(self, event: Event) -> None:
+        self.rules.fold(event, None)
+
+
 def insert_rows(db, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
     """Bulk-insert rows (already in primary-key order, so each lands at the end of its B-tree)."""
     marks = ", ".join("?" for _ in columns)

@@ -24,7 +24,14 @@ from animaltrack.events import types as t
 from animaltrack.events.enums import OUTCOME_STATUS, AnimalStatus
 from animaltrack.events.model import Event
 from animaltrack.events.store import json_list
-from animaltrack.projections.base import Batch, Projection, insert_rows, only_these
+from animaltrack.projections.base import (
+    Batch,
+    MemoryFold,
+    Projection,
+    RuledProjection,
+    insert_rows,
+    only_these,
+)
 from store.migrations import END_OF_TIME_UTC
 
 _END = f"COALESCE(end_utc, {END_OF_TIME_UTC})"
@@ -335,7 +342,7 @@ def _end_open(spans: list[list] | None, ts: int) -> None:
             spans[-1][2] = ts
 
 
-class IntervalProjection(Projection):
+class IntervalProjection(RuledProjection):
     NAME = "intervals"
     TABLES = ("animal_location_intervals", "animal_attr_intervals")
     EVENT_TYPES = frozenset(
@@ -350,16 +357,8 @@ class IntervalProjection(Projection):
             t.ANIMAL_STATUS_CORRECTED,
         }
     )
-    ANIMAL_ROWS = True
-    DEPENDS_ON = ("event_animals",)  # reverting refolds the animals of an event: found there
+    RULES, SQL_STATE, MEMORY_STATE = IntervalRules, SqlIntervals, MemoryIntervals
     RTREES = ("animal_location_spans",)
-
-    def __init__(self, db, tables=None):
-        super().__init__(db, tables)
-        self.rules = IntervalRules(SqlIntervals(self))
-
-    def fold(self, event: Event, only: frozenset[str] | None) -> None:
-        self.rules.fold(event, only)
 
     def forget(self, animal_ids: frozenset[str]) -> None:
         for table in self.TABLES:
@@ -377,17 +376,9 @@ class IntervalProjection(Projection):
         return IntervalBatch(self)
 
 
-class IntervalBatch(Batch):
+class IntervalBatch(MemoryFold):
     """Fold every animal's intervals in memory, then load them in primary-key order and index
     their spans in the R*Tree in one pass."""
-
-    def __init__(self, projection: IntervalProjection):
-        super().__init__(projection)
-        self.memory = MemoryIntervals()
-        self.rules = IntervalRules(self.memory)
-
-    def add(self, event: Event) -> None:
-        self.rules.fold(event, None)
 
     def finish(self) -> None:
         p = self.projection

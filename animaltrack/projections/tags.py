@@ -11,7 +11,14 @@ from animaltrack.events import types as t
 from animaltrack.events.enums import AnimalStatus
 from animaltrack.events.model import Event
 from animaltrack.events.store import json_list
-from animaltrack.projections.base import Batch, Projection, insert_rows, only_these
+from animaltrack.projections.base import (
+    Batch,
+    MemoryFold,
+    Projection,
+    RuledProjection,
+    insert_rows,
+    only_these,
+)
 
 
 class TagState:
@@ -116,7 +123,7 @@ class MemoryTags(TagState):
         return rows
 
 
-class TagProjection(Projection):
+class TagProjection(RuledProjection):
     NAME = "tags"
     TABLES = ("animal_tag_intervals", "tag_suggestions")
     EVENT_TYPES = frozenset(
@@ -128,12 +135,7 @@ class TagProjection(Projection):
             t.ANIMAL_STATUS_CORRECTED,
         }
     )
-    ANIMAL_ROWS = True
-    DEPENDS_ON = ("event_animals",)  # reverting refolds the animals of an event: found there
-
-    def __init__(self, db, tables=None):
-        super().__init__(db, tables)
-        self.rules = TagRules(SqlTags(self))
+    RULES, SQL_STATE, MEMORY_STATE = TagRules, SqlTags, MemoryTags
 
     # -- event rows: suggestions -------------------------------------------------------------
 
@@ -171,9 +173,6 @@ class TagProjection(Projection):
 
     # -- animal rows: intervals ------------------------------------------------------------
 
-    def fold(self, event: Event, only: frozenset[str] | None) -> None:
-        self.rules.fold(event, only)
-
     def forget(self, animal_ids: frozenset[str]) -> None:
         self.db.execute(
             self.sql(
@@ -187,13 +186,11 @@ class TagProjection(Projection):
         return TagBatch(self)
 
 
-class TagBatch(Batch):
+class TagBatch(MemoryFold):
     """Fold tag intervals in memory and count suggestions; load both in primary-key order."""
 
     def __init__(self, projection: TagProjection):
         super().__init__(projection)
-        self.memory = MemoryTags()
-        self.rules = TagRules(self.memory)
         self.suggestions: dict[str, list[int]] = {}
 
     def add(self, event: Event) -> None:
@@ -201,7 +198,7 @@ class TagBatch(Batch):
             used = self.suggestions.setdefault(event.payload["tag"], [0, event.ts_utc])
             used[0] += 1
             used[1] = max(used[1], event.ts_utc)
-        self.rules.fold(event, None)
+        super().add(event)
 
     def finish(self) -> None:
         p = self.projection
