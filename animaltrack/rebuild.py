@@ -167,10 +167,11 @@ def _catch_up_twins(db, registry, seq: int, progress: Progress) -> tuple[int, in
     many events were applied."""
     store = EventStore(db)
     newest = _newest_ts(db, seq)
-    applied = 0
+    applied, backlogs = 0, []
     while True:
         changes = store.changes_after(seq, limit=200)
-        if len(changes) <= SWAP_BACKLOG:
+        backlogs.append(store.last_seq() - seq)
+        if len(changes) <= SWAP_BACKLOG or _not_shrinking(backlogs):
             return seq, applied
         began, blocked = time.perf_counter(), False
         with transaction(db):
@@ -187,6 +188,12 @@ def _catch_up_twins(db, registry, seq: int, progress: Progress) -> tuple[int, in
         if blocked:
             return seq, applied
         time.sleep(time.perf_counter() - began)
+
+
+def _not_shrinking(backlogs: list[int], rounds: int = 20) -> bool:
+    """True when the backlog has not shrunk over the last `rounds` rounds: writers outpace the
+    catch-up, so the swap takes what is left rather than waiting for ever."""
+    return len(backlogs) > rounds and backlogs[-1] >= backlogs[-1 - rounds]
 
 
 def _newest_append(store: EventStore, change, newest: int) -> Event | None:
