@@ -8,7 +8,9 @@ with the values it had, from the correction on (the gap stays).
 
 Point-in-time readers live here too, because this module is the one that knows these tables:
 the value of an attribute at T is the interval with the greatest `start_utc <= T` — the open
-interval for a live animal, the last one for an animal that has left the living (SPEC §7).
+interval for a live animal, the last one for an animal that has left the living (SPEC §7). Those
+the rules read have an in-memory twin on `MemoryIntervals`, answering the same over a batch
+fold, so that a whole history can be checked without writing it (`projections.state`).
 
 The folding rules are written once (`IntervalRules`) against a small state interface with two
 implementations: `SqlIntervals` over the tables (the live path) and `MemoryIntervals` (the
@@ -373,7 +375,7 @@ class MemoryIntervals(IntervalState):
             where = _at(self.locations.get(animal), ts)
             if where is None or where[0] != location_id or not _covers(where, ts):
                 continue
-            status = _at(self.attrs[animal].get("status"), ts)
+            status = _at(self.attrs.get(animal, {}).get("status"), ts)
             if status is not None and status[0] == AnimalStatus.ALIVE and _covers(status, ts):
                 found.append(animal)
         return sorted(found)
@@ -396,7 +398,9 @@ class MemoryIntervals(IntervalState):
             animal
             for animal in self.ever_named.get(key, ())
             if animal != excluding
-            and _reaches_past(self.attrs[animal].get("nickname"), ts, lambda v: nocase(v) == key)
+            and _reaches_past(
+                self.attrs.get(animal, {}).get("nickname"), ts, lambda v: nocase(v) == key
+            )
         ]
         return sorted(found)
 
