@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -118,27 +119,38 @@ def _new(event_type: str, payload, ts: int) -> Event:
     return Event("~", event_type, ts, "ines", facts_refs(event_type, body, []), body)
 
 
-def _instant(data, ts: int) -> int:
-    """An instant near ts: the same millisecond, one either side, or hours away."""
-    shift = data.draw(
-        st.one_of(st.sampled_from([0, -1, 1]), st.integers(-30, 30).map(lambda h: h * HOUR)),
-        label="shift",
-    )
-    return max(0, ts + shift)
+@dataclass
+class Pools:
+    """What candidates draw from: the animals and nicknames of the history so far, every place
+    of the history, and the instants at which something happened so far (interval bounds)."""
+
+    animals: list[str]
+    places: list[str]
+    names: list[str]
+    times: list[int]
 
 
-def _perturbed(
-    data, event: Event, animals: list[str], places: list[str], names: list[str]
-) -> Event:
+def _instant(data, ts: int, pools: Pools) -> int:
+    """An instant near ts — the same millisecond, one either side, hours away — or on (or
+    next to) the instant of an earlier event, where an interval begins or ends."""
+    near = st.one_of(st.sampled_from([0, -1, 1]), st.integers(-30, 30).map(lambda h: h * HOUR))
+    if data.draw(st.booleans(), label="on an earlier instant") and pools.times:
+        ts = data.draw(st.sampled_from(pools.times), label="earlier")
+        near = st.sampled_from([0, 0, -1, 1])
+    return max(0, ts + data.draw(near, label="shift"))
+
+
+def _perturbed(data, event: Event, pools: Pools) -> Event:
     """The event with its time, one named animal set or one place changed."""
-    pick_animal = st.sampled_from([*animals, UNKNOWN])
-    pick_place = st.sampled_from([*places, UNKNOWN]).flatmap(
+    pick_animal = st.sampled_from([*pools.animals, UNKNOWN])
+    pick_place = st.sampled_from([*pools.places, UNKNOWN]).flatmap(
         lambda p: st.sampled_from([p, p.lower()])
     )
-    ts = _instant(data, event.ts_utc) if data.draw(st.booleans(), label="retime") else None
+    retime = data.draw(st.booleans(), label="retime")
+    ts = _instant(data, event.ts_utc, pools) if retime else None
     keys = [k for k in (*ANIMAL_LISTS, *ANIMAL_ONES, *PLACES, "nickname") if event.payload.get(k)]
     if not keys:
-        return _with(event, ts if ts is not None else _instant(data, event.ts_utc))
+        return _with(event, ts if ts is not None else _instant(data, event.ts_utc, pools))
     key = data.draw(st.sampled_from(keys), label="field")
     if key in ANIMAL_LISTS:
         value = data.draw(st.lists(pick_animal, min_size=1, max_size=3, unique=True))
@@ -151,16 +163,16 @@ def _perturbed(
     elif key in PLACES:
         value = data.draw(pick_place)
     else:
-        value = data.draw(st.sampled_from(names))
+        value = data.draw(st.sampled_from(pools.names))
     return _with(event, ts, **{key: value})
 
 
-def _invented(data, ts: int, animals: list[str], places: list[str], names: list[str]) -> Event:
+def _invented(data, ts: int, pools: Pools) -> Event:
     """An event of a kind whose rule reads the farm, about any animals and places."""
-    ts = _instant(data, ts)
-    pool = [*animals, UNKNOWN]
+    ts = _instant(data, ts, pools)
+    pool = [*pools.animals, UNKNOWN]
     some = data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True))
-    place = data.draw(st.sampled_from([*places, UNKNOWN]), label="place")
+    place = data.draw(st.sampled_from([*pools.places, UNKNOWN]), label="place")
     kind = data.draw(
         st.sampled_from(
             ["move", "promote", "outcome", "merge", "correct", "archive", "rename", "give", "egg"]
@@ -170,7 +182,7 @@ def _invented(data, ts: int, animals: list[str], places: list[str], names: list[
     if kind == "move":
         return _new(t.ANIMAL_MOVED, AnimalMovedPayload(resolved_ids=some, to_location_id=place), ts)
     if kind == "promote":
-        nickname = data.draw(st.sampled_from(names))
+        nickname = data.draw(st.sampled_from(pools.names))
         payload = AnimalPromotedPayload(animal_id=some[0], nickname=nickname)
         return _new(t.ANIMAL_PROMOTED, payload, ts)
     if kind == "outcome":
@@ -284,19 +296,24 @@ def test_sql_and_memory_farm_states_give_every_event_the_same_verdict(data):
             sql, memory = SqlFarmState(db), MemoryFarmState(build, db)
             everyone = sorted({a for e in events for a in e.animal_ids()})
             places = sorted({p for e in events for p in e.location_ids()})
+            times: set[int] = set()
             for event in events:
                 known, nicknames = _so_far(db)
-                # Mostly animals already recorded; sometimes one recorded only later.
-                animals = known + everyone[:1] if known else everyone
-                names = [*NICKNAMES, "DAISY", *nicknames, *(n.upper() for n in nicknames)]
+                pools = Pools(
+                    # Mostly animals already recorded; sometimes one recorded only later.
+                    animals=known + everyone[:1] if known else everyone,
+                    places=places,
+                    names=[*NICKNAMES, "DAISY", *nicknames, *(n.upper() for n in nicknames)],
+                    times=sorted(times),
+                )
                 candidates = [event]
                 for _ in range(data.draw(st.integers(0, 3), label="perturbed")):
-                    candidates.append(_perturbed(data, event, animals, places, names))
+                    candidates.append(_perturbed(data, event, pools))
                 for _ in range(data.draw(st.integers(0, 4), label="invented")):
-                    candidates.append(_invented(data, event.ts_utc, animals, places, names))
+                    candidates.append(_invented(data, event.ts_utc, pools))
                 for candidate in candidates:
                     assert verdict(sql, candidate) == verdict(memory, candidate), candidate
-                at = _instant(data, event.ts_utc)
+                at = _instant(data, event.ts_utc, pools)
                 answers = reads(sql, everyone, places, at)
                 for question, answer in reads(memory, everyone, places, at).items():
                     assert answer == answers[question], (question, at)
@@ -305,5 +322,6 @@ def test_sql_and_memory_farm_states_give_every_event_the_same_verdict(data):
                     _append(db, event)
                     registry.apply(event)
                 build.add(event)
+                times.add(event.ts_utc)
         finally:
             db.close()
