@@ -366,12 +366,18 @@ class MemoryIntervals(IntervalState):
         return found
 
     def live_ids_at_location(self, location_id: str, ts: int) -> list[str]:
-        """Like `live_ids_at_location(db, …)`. At or after the latest instant folded only the open
-        intervals can cover ts (the common case: checking the next event of a fold); earlier,
-        every animal ever there is a candidate."""
-        index = self.open_at if ts >= self.latest else self.ever_at
+        """Like `live_ids_at_location(db, …)`. At or after the latest instant folded (the common
+        case: checking the next event of a fold) the covering location intervals are the open
+        ones there, and the status that counts is the latest; earlier, every animal ever there
+        is a candidate."""
         found = []
-        for animal in index.get(location_id, ()):
+        if ts >= self.latest:
+            for animal in self.open_at.get(location_id, ()):
+                status = self.attrs[animal]["status"][-1]
+                if status[0] == AnimalStatus.ALIVE and _covers(status, ts):
+                    found.append(animal)
+            return sorted(found)
+        for animal in self.ever_at.get(location_id, ()):
             where = _at(self.locations.get(animal), ts)
             if where is None or where[0] != location_id or not _covers(where, ts):
                 continue
