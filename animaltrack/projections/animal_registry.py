@@ -369,6 +369,16 @@ class MemoryRegistry(RegistryState):
         for row in self._rows(self.registry, animals):
             row["last_event_utc"] = max(row["last_event_utc"], ts)
 
+    # -- readers: the in-memory twins of `registry_rows` and `survivor_of` below ---------------
+
+    def species_of(self, animal_ids) -> dict[str, str]:
+        """The species of each animal ever recorded (others absent)."""
+        return {row["animal_id"]: row["species"] for row in self._rows(self.registry, animal_ids)}
+
+    def survivor_of(self, animal_id: str) -> str | None:
+        alias = self.aliases.get(animal_id)
+        return alias[1] if alias else None
+
 
 class AnimalRegistryProjection(RuledProjection):
     NAME = "animal_registry"

@@ -156,6 +156,33 @@ class MemoryFold(Batch):
         self.rules.fold(event, None)
 
 
+class BatchBuild:
+    """The batch builds of a set of projections over one ordered stream: `add` sends each event
+    to the builds of its type, `finish` writes them all. Apart from `ProjectionRegistry.build`
+    so that a caller can read the folded state between two events — the rules do, through
+    `MemoryFarmState`, when a whole history is checked in one pass."""
+
+    def __init__(self, projections: Iterable[Projection], log: str):
+        self.batches: dict[str, Batch] = {}
+        self.by_type: dict[str, list[Batch]] = {}
+        for projection in projections:
+            batch = self.batches[projection.NAME] = projection.batch(log)
+            for event_type in projection.get_event_types():
+                self.by_type.setdefault(event_type, []).append(batch)
+
+    def __getitem__(self, name: str) -> Batch:
+        """The batch build of the projection called `name`."""
+        return self.batches[name]
+
+    def add(self, event: Event) -> None:
+        for batch in self.by_type.get(event.type, ()):
+            batch.add(event)
+
+    def finish(self) -> None:
+        for batch in self.batches.values():
+            batch.finish()
+
+
 def insert_rows(db, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
     """Bulk-insert rows (already in primary-key order, so each lands at the end of its B-tree)."""
     marks = ", ".join("?" for _ in columns)
@@ -216,6 +243,10 @@ class ProjectionRegistry:
         for projection in self.projections:
             projection.truncate()
 
+    def batches(self, log: str = "main") -> BatchBuild:
+        """The batch builds of every projection, to be fed one ordered stream of events."""
+        return BatchBuild(self.projections, log)
+
     def build(
         self,
         events: Iterable[Event],
@@ -229,21 +260,15 @@ class ProjectionRegistry:
         of events read."""
         if not self.projections:
             return 0
-        batches = [(p.get_event_types(), p.batch(log)) for p in self.projections]
-        by_type: dict[str, list[Batch]] = {}
-        for types, batch in batches:
-            for event_type in types:
-                by_type.setdefault(event_type, []).append(batch)
+        build = self.batches(log)
         count = 0
         with indexes_after(self.projections[0].db, self.tables()):
             for event in events:
-                for batch in by_type.get(event.type, ()):
-                    batch.add(event)
+                build.add(event)
                 count += 1
                 if progress is not None and count % 1000 == 0:
                     progress(count)
-            for _, batch in batches:
-                batch.finish()
+            build.finish()
         return count
 
     def tables(self) -> list[str]:

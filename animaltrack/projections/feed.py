@@ -7,7 +7,9 @@ recomputed from the purchases and the feed given, so it is right whatever order 
 
 from __future__ import annotations
 
+from bisect import bisect_right, insort
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 
 from animaltrack.events import types as t
 from animaltrack.events.model import Event
@@ -74,6 +76,25 @@ class FeedInventoryProjection(Projection):
         )
 
 
+class MemoryPrices:
+    """The purchases folded so far, per feed type in `(ts_utc, event_id)` order: the in-memory
+    twin of `price_at(db, …)`, for the rules reading a batch fold."""
+
+    def __init__(self) -> None:
+        self.by_type: dict[str, list[tuple[int, str, int]]] = {}
+
+    def add(self, row: tuple) -> None:
+        """A `feed_prices` row (`PRICE_COLUMNS`)."""
+        code, ts, event_id, price, _ = row
+        insort(self.by_type.setdefault(code, []), (ts, event_id, price))
+
+    def price_at(self, feed_type_code: str, ts: int) -> int | None:
+        """Price per kg of the latest purchase of this type at or before ts (None if none)."""
+        prices = self.by_type.get(feed_type_code, ())
+        i = bisect_right(prices, ts, key=itemgetter(0))
+        return prices[i - 1][2] if i else None
+
+
 class FeedBatch(Batch):
     """Gather purchases and feed given, load them in primary-key order, then work out the
     inventory of each feed type once."""
@@ -81,10 +102,13 @@ class FeedBatch(Batch):
     def __init__(self, projection: FeedInventoryProjection):
         super().__init__(projection)
         self.rows: dict[str, list[tuple]] = {"feed_prices": [], "feed_given": []}
+        self.prices = MemoryPrices()
 
     def add(self, event: Event) -> None:
         table, _, row = self.projection.row(event)
         self.rows[table].append(row)
+        if table == "feed_prices":
+            self.prices.add(row)
 
     def finish(self) -> None:
         p = self.projection

@@ -8,7 +8,9 @@ with the values it had, from the correction on (the gap stays).
 
 Point-in-time readers live here too, because this module is the one that knows these tables:
 the value of an attribute at T is the interval with the greatest `start_utc <= T` — the open
-interval for a live animal, the last one for an animal that has left the living (SPEC §7).
+interval for a live animal, the last one for an animal that has left the living (SPEC §7). Those
+the rules read have an in-memory twin on `MemoryIntervals`, answering the same over a batch
+fold, so that a whole history can be checked without writing it (`projections.state`).
 
 The folding rules are written once (`IntervalRules`) against a small state interface with two
 implementations: `SqlIntervals` over the tables (the live path) and `MemoryIntervals` (the
@@ -17,8 +19,10 @@ batch build, which then loads the rows in bulk).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 
 from animaltrack.events import types as t
 from animaltrack.events.enums import OUTCOME_STATUS, AnimalStatus
@@ -278,6 +282,13 @@ class MemoryIntervals(IntervalState):
     def __init__(self) -> None:
         self.locations: dict[str, list[list]] = {}
         self.attrs: dict[str, dict[str, list[list]]] = {}
+        # Indexes for the point-in-time readers below (the rules read them once per event, so
+        # none may scan every animal). They only ever grow or narrow with the fold; the rows
+        # the batch loads are `locations` and `attrs` alone.
+        self.ever_at: dict[str, set[str]] = {}  # location -> animals with an interval there
+        self.open_at: dict[str, set[str]] = {}  # location -> animals with an open one there
+        self.ever_named: dict[str, set[str]] = {}  # nickname (NOCASE) -> animals that bore it
+        self.latest = -1  # no interval starts or ends after this instant
 
     def open_locations(self, animals):
         found = {}
@@ -292,12 +303,21 @@ class MemoryIntervals(IntervalState):
         return spans[-1][0] if spans else None
 
     def end_locations(self, animals, ts):
+        self.latest = max(self.latest, ts)
         for animal in animals:
-            _end_open(self.locations.get(animal), ts)
+            spans = self.locations.get(animal)
+            if spans and spans[-1][2] is None:
+                self.open_at[spans[-1][0]].discard(animal)
+            _end_open(spans, ts)
 
     def start_locations(self, animals, location, ts):
+        self.latest = max(self.latest, ts)
+        ever = self.ever_at.setdefault(location, set())
+        now = self.open_at.setdefault(location, set())
         for animal in animals:
             self.locations.setdefault(animal, []).append([location, ts, None])
+            ever.add(animal)
+            now.add(animal)
 
     def open_attr(self, animal, attr):
         spans = self.attrs.get(animal, {}).get(attr)
@@ -310,15 +330,92 @@ class MemoryIntervals(IntervalState):
         return spans[-1][0] if spans else None
 
     def end_attrs(self, animal, attrs, ts):
+        self.latest = max(self.latest, ts)
         by_attr = self.attrs.get(animal, {})
         for attr in attrs:
             _end_open(by_attr.get(attr), ts)
 
     def start_attr(self, animal, attr, value, ts):
+        self.latest = max(self.latest, ts)
         spans = self.attrs.setdefault(animal, {}).setdefault(attr, [])
         while spans and spans[-1][1] == ts:  # INSERT OR REPLACE on (animal, attr, start)
             spans.pop()
         spans.append([value, ts, None])
+        if attr == "nickname":
+            self.ever_named.setdefault(nocase(value), set()).add(animal)
+
+    # -- point-in-time readers: the in-memory twins of the SQL readers at the end of the module,
+    # answering exactly what those answer over the same rows ---------------------------------
+
+    def states_at(self, animal_ids: Iterable[str], ts: int) -> dict[str, AnimalState]:
+        """Like `states_at(db, …)`: each animal's values at ts, animals not created by ts absent."""
+        found = {}
+        for animal in animal_ids:
+            by_attr = self.attrs.get(animal, {})
+            status = _at(by_attr.get("status"), ts)
+            if status is None:
+                continue
+            location, sex, stage = (
+                _at(spans, ts)
+                for spans in (
+                    self.locations.get(animal),
+                    by_attr.get("sex"),
+                    by_attr.get("life_stage"),
+                )
+            )
+            found[animal] = AnimalState(
+                animal,
+                status[0],
+                location and location[0],
+                sex and sex[0],
+                stage and stage[0],
+            )
+        return found
+
+    def live_ids_at_location(self, location_id: str, ts: int) -> list[str]:
+        """Like `live_ids_at_location(db, …)`. At or after the latest instant folded (the common
+        case: checking the next event of a fold) the covering location intervals are the open
+        ones there, and the status that counts is the latest; earlier, every animal ever there
+        is a candidate."""
+        found = []
+        if ts >= self.latest:
+            for animal in self.open_at.get(location_id, ()):
+                status = self.attrs[animal]["status"][-1]
+                if status[0] == AnimalStatus.ALIVE and _covers(status, ts):
+                    found.append(animal)
+            return sorted(found)
+        for animal in self.ever_at.get(location_id, ()):
+            where = _at(self.locations.get(animal), ts)
+            if where is None or where[0] != location_id or not _covers(where, ts):
+                continue
+            status = _at(self.attrs.get(animal, {}).get("status"), ts)
+            if status is not None and status[0] == AnimalStatus.ALIVE and _covers(status, ts):
+                found.append(animal)
+        return sorted(found)
+
+    def any_animal_at_location_from(self, location_id: str, ts: int) -> list[str]:
+        """Like `any_animal_at_location_from(db, …)`: the first ten animals, by id, with an
+        interval at the location reaching past ts."""
+        found = [
+            animal
+            for animal in self.ever_at.get(location_id, ())
+            if _reaches_past(self.locations.get(animal), ts, location_id.__eq__)
+        ]
+        return sorted(found)[:10]
+
+    def nickname_holders_from(self, nickname: str, ts: int, excluding: str) -> list[str]:
+        """Like `nickname_holders_from(db, …)`: other animals bearing the nickname (compared as
+        SQLite's NOCASE does) at ts or later, by id."""
+        key = nocase(nickname)
+        found = [
+            animal
+            for animal in self.ever_named.get(key, ())
+            if animal != excluding
+            and _reaches_past(
+                self.attrs.get(animal, {}).get("nickname"), ts, lambda v: nocase(v) == key
+            )
+        ]
+        return sorted(found)
 
     def location_rows(self) -> Iterator[tuple]:
         for animal in sorted(self.locations):
@@ -331,6 +428,47 @@ class MemoryIntervals(IntervalState):
             for attr in sorted(by_attr):
                 for value, start, end in by_attr[attr]:
                     yield animal, attr, value, start, end
+
+
+_start = itemgetter(1)
+
+
+def _at(spans: list[list] | None, ts: int) -> list | None:
+    """The span with the greatest start <= ts (SPEC §7), open or not; None before the first.
+    Spans start in strictly increasing order, so a bisection finds it; the latest span is the
+    usual answer and is tried first."""
+    if not spans:
+        return None
+    if spans[-1][1] <= ts:
+        return spans[-1]
+    i = bisect_right(spans, ts, key=_start) - 1
+    return spans[i] if i >= 0 else None
+
+
+def _covers(span: list, ts: int) -> bool:
+    """`start_utc <= T < COALESCE(end_utc, END_OF_TIME_UTC)`, as the SQL readers test it."""
+    return span[1] <= ts < (END_OF_TIME_UTC if span[2] is None else span[2])
+
+
+def _reaches_past(spans: list[list] | None, ts: int, matches: Callable[[str], bool]) -> bool:
+    """Whether a span whose value `matches` ends after ts (`COALESCE(end_utc, END) > T`). Spans
+    never overlap, so ends grow with starts: walk back from the latest and stop at the first
+    that ends by ts."""
+    for value, _, end in reversed(spans or ()):
+        if (END_OF_TIME_UTC if end is None else end) <= ts:
+            return False
+        if matches(value):
+            return True
+    return False
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def nocase(text: str) -> str:
+    """The key SQLite's NOCASE collation compares by: only ASCII letters fold (so 'É' and 'é'
+    differ there, and must differ here too)."""
+    return text.translate(_ASCII_LOWER)
 
 
 def _end_open(spans: list[list] | None, ts: int) -> None:
@@ -468,21 +606,23 @@ def live_ids_at_location(db, location_id: str, ts: int) -> list[str]:
 
 
 def any_animal_at_location_from(db, location_id: str, ts: int) -> list[str]:
-    """Animals with a location interval at the location that reaches past ts (at most 10)."""
+    """Animals with a location interval at the location that reaches past ts (the first 10 by
+    id: the refusal names the first, so every implementation must name the same one)."""
     rows = db.execute(
         f"SELECT DISTINCT animal_id FROM animal_location_intervals"
-        f" WHERE location_id = ? AND {_END} > ? LIMIT 10",
+        f" WHERE location_id = ? AND {_END} > ? ORDER BY animal_id LIMIT 10",
         (location_id, ts),
     ).fetchall()
     return [r[0] for r in rows]
 
 
 def nickname_holders_from(db, nickname: str, ts: int, excluding: str) -> list[str]:
-    """Other animals holding this nickname (ignoring case) at ts or later."""
+    """Other animals holding this nickname (ignoring case) at ts or later, by id (the refusal
+    names the first)."""
     rows = db.execute(
         f"SELECT DISTINCT animal_id FROM animal_attr_intervals"
         f" WHERE attr = 'nickname' AND value = ? COLLATE NOCASE AND {_END} > ?"
-        f" AND animal_id <> ?",
+        f" AND animal_id <> ? ORDER BY animal_id",
         (nickname, ts, excluding),
     ).fetchall()
     return [r[0] for r in rows]

@@ -8,12 +8,16 @@ keep each name a location has had, so a filter can use the name a place had at t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from animaltrack.errors import NotFoundError, ValidationError
 from animaltrack.events import types as t
 from animaltrack.events.model import Event
 from animaltrack.events.store import EventStore
 from animaltrack.projections.base import Batch, Projection
+
+if TYPE_CHECKING:
+    from animaltrack.projections.state import FarmState
 
 
 def active_between(created_ts: int, archived_ts: int | None, ts: int) -> bool:
@@ -104,9 +108,19 @@ class LocationBatch(Batch):
     def __init__(self, projection: LocationProjection):
         super().__init__(projection)
         self.events: list[Event] = []
+        self._records: dict[str, LocationRecord] | None = None
 
     def add(self, event: Event) -> None:
         self.events.append(event)
+        self._records = None
+
+    def records(self) -> dict[str, LocationRecord]:
+        """The locations as the events so far make them (what the table would hold), folded
+        again only after a new location event: the rules ask once per event, and location
+        events are few."""
+        if self._records is None:
+            self._records = fold_locations(self.events)
+        return self._records
 
     def finish(self) -> None:
         self.projection.write(fold_locations(self.events))
@@ -126,6 +140,17 @@ class Location:
     def active_at(self, ts: int) -> bool:
         return active_between(self.created_ts_utc, self.archived_ts_utc, ts)
 
+    @classmethod
+    def of(cls, record: LocationRecord) -> Location:
+        """The row `LocationProjection.write` stores for a record, as `get_location` reads it."""
+        return cls(
+            record.id,
+            record.name,
+            record.archived_ts_utc is None,
+            record.created_ts_utc,
+            record.archived_ts_utc,
+        )
+
 
 _COLUMNS = "id, name, active, created_ts_utc, archived_ts_utc"
 
@@ -144,9 +169,12 @@ def list_locations(db) -> list[Location]:
     return [Location(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
 
 
-def require_active(db, location_id: str, ts: int, field: str = "location_id") -> Location:
-    """The location, or a clear refusal when it does not exist or is not active at ts."""
-    location = get_location(db, location_id)
+def require_active(
+    state: FarmState, location_id: str, ts: int, field: str = "location_id"
+) -> Location:
+    """The location, or a clear refusal when it does not exist or is not active at ts. Read
+    through the rules' `FarmState`, so the live path and a batch fold refuse alike."""
+    location = state.location(location_id)
     if not location.active_at(ts):
         raise ValidationError(
             f"Location '{location.name}' is not in use at that time (it is archived or did not"

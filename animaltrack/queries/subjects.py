@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from animaltrack.events import types as t
 from animaltrack.events.model import Event
 from animaltrack.events.store import json_list
-from animaltrack.projections import intervals
-from animaltrack.projections.animal_registry import registry_rows
+from animaltrack.projections.state import SqlFarmState
 from store.migrations import END_OF_TIME_UTC
 
 
@@ -33,14 +32,9 @@ class Subjects:
 
 
 def producers_at(db, product: dict, location_id: str, ts: int) -> list[str]:
-    """The animals that laid what was collected: the live animals of the product's species at
-    the location at ts, sorted (none for a product without a species)."""
-    species = product["species_code"]
-    if not species:
-        return []
-    live = intervals.live_ids_at_location(db, location_id, ts)
-    rows = registry_rows(db, live)
-    return [a for a in live if rows[a]["species"] == species]
+    """The animals that laid what was collected, as the live tables answer it (the one
+    definition is `FarmState.producers_at`, which the rules share)."""
+    return SqlFarmState(db).producers_at(product, location_id, ts)
 
 
 def derives_producers(event: Event) -> bool:

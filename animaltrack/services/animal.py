@@ -50,7 +50,7 @@ class AnimalService(Service):
     ) -> Event:
         def build(ts):
             final = self._on_selection(payload, selection, ts)
-            source = rules.single_location(rules.living_states(self.db, final.resolved_ids, ts))
+            source = rules.single_location(rules.living_states(self.farm, final.resolved_ids, ts))
             if payload.from_location_id and payload.from_location_id != source:
                 raise ValidationError(
                     "The animals are not at the location you moved them from; look again.",

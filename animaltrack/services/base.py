@@ -18,6 +18,7 @@ from animaltrack.events.payloads import MAX_COHORT, Payload, dump_payload, revis
 from animaltrack.events.refs import facts_refs
 from animaltrack.events.store import EventStore
 from animaltrack.projections.base import ProjectionRegistry
+from animaltrack.projections.state import SqlFarmState
 from animaltrack.selection.hashing import compute_roster_hash
 from animaltrack.selection.validation import SelectionContext, validate_selection
 from animaltrack.services import history, nonces, rules
@@ -39,6 +40,7 @@ class Service:
         bus: EventBus | None = None,
     ):
         self.db = db
+        self.farm = SqlFarmState(db)  # what the rules read: the live tables
         self.store = event_store
         self.registry = registry
         self.bus = bus or default_bus
@@ -70,7 +72,7 @@ class Service:
             payload_dict = dump_payload(final_payload)
             entity_refs = facts_refs(event_type, payload_dict, created)
             candidate = Event("~", event_type, ts, actor, entity_refs, payload_dict)
-            rules.check_event(self.db, candidate)
+            rules.check_event(self.farm, candidate)
             event = self.store.append_event(event_type, ts, actor, entity_refs, payload_dict)
             history.reconcile(self.db, self.store, self.registry, added=[event], appended=True)
             if nonce is not None:

@@ -15,6 +15,7 @@ from animaltrack.events import types as t
 from animaltrack.events.model import Event
 from animaltrack.events.payloads import PAYLOAD_TYPES, Payload, build_payload, dump_payload
 from animaltrack.events.store import EventStore
+from animaltrack.projections.state import SqlFarmState
 from animaltrack.reference import require_product
 from animaltrack.services import history, nonces
 from animaltrack.services.lifecycle import check_may_change, live_event, request_of
@@ -71,7 +72,7 @@ def edit_event(
         history.reconcile(db, event_store, registry, removed=[old], added=[new])
         if _moved_collection(old, new):
             product = require_product(db, new.payload["product_code"])
-            require_producers(db, product, new.payload["location_id"], new.ts_utc)
+            require_producers(SqlFarmState(db), product, new.payload["location_id"], new.ts_utc)
         if nonce is not None:
             nonces.remember(db, actor, nonce, digest, "event", new.id, event_store.clock())
     return new

@@ -29,6 +29,7 @@ from animaltrack.projections.base import ProjectionRegistry
 from animaltrack.projections.event_animals import events_naming
 from animaltrack.projections.event_log import events_about, locations_of
 from animaltrack.projections.locations import fold_locations
+from animaltrack.projections.state import SqlFarmState
 from animaltrack.services import rules
 
 
@@ -131,10 +132,10 @@ def _recheck(db, event: Event, *, own: bool) -> None:
     if event.type in t.LOCATION_EVENT_TYPES:
         return  # checked as a whole by _recheck_locations
     if own:
-        rules.check_event(db, event)
+        rules.check_event(SqlFarmState(db), event)
         return
     try:
-        rules.check_event(db, event)
+        rules.check_event(SqlFarmState(db), event)
     except AnimalTrackError as error:
         raise HistoryConflict(
             f"This change would make a later record invalid ({event.type} {event.id}):"
@@ -145,12 +146,13 @@ def _recheck(db, event: Event, *, own: bool) -> None:
 
 def _recheck_locations(db, store: EventStore, skip: set[str]) -> None:
     """Fold every location event again, checking each (but an append already checked)."""
+    farm = SqlFarmState(db)
 
     def check(event: Event, records) -> None:
         if event.id in skip:
             return
         try:
-            rules.check_location_event(db, event, records)
+            rules.check_location_event(farm, event, records)
         except AnimalTrackError as error:
             raise HistoryConflict(
                 f"This change would make a location's history invalid ({event.type}"

@@ -1,10 +1,12 @@
 """The rules each event must pass at its own place in history (SPEC §5, §6.3).
 
-`check_event(db, event)` reads the state at `event.ts_utc` from the projections and raises a domain
-error when the event breaks a rule. It is used twice: before a new event is appended, and by the
-history rule to re-check later events after a backdated append, an edit or a delete (then the
-animals involved have been folded only up to the event under check, so "the state at T" is
-exactly the history before it).
+`check_event(state, event)` reads the state at `event.ts_utc` through a `FarmState` and raises a
+domain error when the event breaks a rule. The state is the live tables (`SqlFarmState`) before a
+new event is appended, and when the history rule re-checks later events after a backdated append,
+an edit or a delete (then the animals involved have been folded only up to the event under check,
+so "the state at T" is exactly the history before it). It is a batch fold in memory
+(`MemoryFarmState`) when a whole history is checked in one pass, as the benchmark generator's is:
+one definition of each rule serves both (SPEC §6.1).
 
 Checks that concern only what the client typed (a `from_location_id` that must match, the
 selection hash) live in the services: a stored event is a record of what the client saw, and is
@@ -20,15 +22,9 @@ from animaltrack.errors import AnimalTrackError, HistoryConflict, NotFoundError,
 from animaltrack.events import types as t
 from animaltrack.events.enums import AnimalStatus
 from animaltrack.events.model import Event
-from animaltrack.projections import feed, intervals
-from animaltrack.projections.animal_registry import registry_rows, survivor_of
-from animaltrack.projections.locations import (
-    LocationRecord,
-    fold_locations,
-    location_events,
-    require_active,
-)
-from animaltrack.reference import require_feed_type, require_product, require_species
+from animaltrack.projections.intervals import AnimalState
+from animaltrack.projections.locations import LocationRecord, fold_locations, require_active
+from animaltrack.projections.state import FarmState
 from animaltrack.timefmt import describe_ts
 
 _STATUS_WORDS = {
@@ -38,20 +34,20 @@ _STATUS_WORDS = {
 }
 
 
-def living_states(db, animal_ids: Iterable[str], ts: int) -> dict[str, intervals.AnimalState]:
+def living_states(farm: FarmState, animal_ids: Iterable[str], ts: int) -> dict[str, AnimalState]:
     """States of animals that must all exist and be alive at ts; refuse the first that is not."""
     ids = list(animal_ids)
-    states = intervals.states_at(db, ids, ts)
+    states = farm.states_at(ids, ts)
     for animal in ids:
         state = states.get(animal)
         if state is None:
-            if registry_rows(db, [animal]):
+            if farm.known(animal):
                 raise ValidationError(
                     f"Animal {animal} did not exist yet on {describe_ts(ts)}.", field="animal_ids"
                 )
             raise NotFoundError(f"There is no animal {animal}.")
         if state.status == AnimalStatus.MERGED_INTO:
-            survivor = survivor_of(db, animal)
+            survivor = farm.survivor_of(animal)
             raise ValidationError(
                 f"Animal {animal} was merged into {survivor}; record this for {survivor} instead.",
                 field="animal_ids",
@@ -65,7 +61,7 @@ def living_states(db, animal_ids: Iterable[str], ts: int) -> dict[str, intervals
     return states
 
 
-def single_location(states: dict[str, intervals.AnimalState]) -> str:
+def single_location(states: dict[str, AnimalState]) -> str:
     locations = {s.location_id for s in states.values()}
     if len(locations) != 1:
         raise ValidationError(
@@ -78,37 +74,37 @@ def single_location(states: dict[str, intervals.AnimalState]) -> str:
 # -- one check per event type ------------------------------------------------------------------
 
 
-def _cohort(db, e: Event) -> None:
-    require_species(db, e.payload["species"])
-    require_active(db, e.payload["location_id"], e.ts_utc)
+def _cohort(farm: FarmState, e: Event) -> None:
+    farm.require_species(e.payload["species"])
+    require_active(farm, e.payload["location_id"], e.ts_utc)
 
 
-def _hatch(db, e: Event) -> None:
-    require_species(db, e.payload["species"])
-    require_active(db, e.payload["location_id"], e.ts_utc)
+def _hatch(farm: FarmState, e: Event) -> None:
+    farm.require_species(e.payload["species"])
+    require_active(farm, e.payload["location_id"], e.ts_utc)
     if brood := e.payload.get("assigned_brood_location_id"):
-        require_active(db, brood, e.ts_utc, field="assigned_brood_location_id")
+        require_active(farm, brood, e.ts_utc, field="assigned_brood_location_id")
 
 
-def _moved(db, e: Event) -> None:
+def _moved(farm: FarmState, e: Event) -> None:
     p = e.payload
-    source = single_location(living_states(db, p["resolved_ids"], e.ts_utc))
+    source = single_location(living_states(farm, p["resolved_ids"], e.ts_utc))
     if source == p["to_location_id"]:
         raise ValidationError(
             "The animals are already at that location; choose another destination.",
             field="to_location_id",
         )
-    require_active(db, p["to_location_id"], e.ts_utc, field="to_location_id")
+    require_active(farm, p["to_location_id"], e.ts_utc, field="to_location_id")
 
 
-def _living_only(db, e: Event) -> None:
-    living_states(db, e.payload["resolved_ids"], e.ts_utc)
+def _living_only(farm: FarmState, e: Event) -> None:
+    living_states(farm, e.payload["resolved_ids"], e.ts_utc)
 
 
-def _promoted(db, e: Event) -> None:
+def _promoted(farm: FarmState, e: Event) -> None:
     p = e.payload
-    living_states(db, [p["animal_id"]], e.ts_utc)
-    holders = intervals.nickname_holders_from(db, p["nickname"], e.ts_utc, p["animal_id"])
+    living_states(farm, [p["animal_id"]], e.ts_utc)
+    holders = farm.nickname_holders_from(p["nickname"], e.ts_utc, p["animal_id"])
     if holders:
         raise ValidationError(
             f"The nickname '{p['nickname']}' is already used by animal {holders[0]}.",
@@ -116,32 +112,32 @@ def _promoted(db, e: Event) -> None:
         )
 
 
-def _outcome(db, e: Event) -> None:
-    living_states(db, e.payload["resolved_ids"], e.ts_utc)
+def _outcome(farm: FarmState, e: Event) -> None:
+    living_states(farm, e.payload["resolved_ids"], e.ts_utc)
     for item in e.payload.get("yield_items", ()):
-        product = require_product(db, item["product_code"])
+        product = farm.require_product(item["product_code"])
         if product["kind"] != "yield":
             raise ValidationError(
                 f"'{product['code']}' is not a harvest yield product.", field="yield_items"
             )
 
 
-def _merged(db, e: Event) -> None:
+def _merged(farm: FarmState, e: Event) -> None:
     p = e.payload
     ids = [p["survivor_id"], *p["merged_ids"]]
-    living_states(db, ids, e.ts_utc)
-    species = {row["species"] for row in registry_rows(db, ids).values()}
+    living_states(farm, ids, e.ts_utc)
+    species = set(farm.species_of(ids).values())
     if len(species) > 1:
         raise ValidationError("Only animals of one species can be merged.", field="merged_ids")
 
 
-def _status_corrected(db, e: Event) -> None:
+def _status_corrected(farm: FarmState, e: Event) -> None:
     p = e.payload
-    states = intervals.states_at(db, p["animal_ids"], e.ts_utc)
+    states = farm.states_at(p["animal_ids"], e.ts_utc)
     for animal in p["animal_ids"]:
         state = states.get(animal)
         if state is None:
-            if registry_rows(db, [animal]):
+            if farm.known(animal):
                 raise ValidationError(
                     f"Animal {animal} did not exist yet on {describe_ts(e.ts_utc)}.",
                     field="animal_ids",
@@ -149,7 +145,7 @@ def _status_corrected(db, e: Event) -> None:
             raise NotFoundError(f"There is no animal {animal}.")
         if state.status == AnimalStatus.MERGED_INTO:
             raise ValidationError(
-                f"Animal {animal} was merged into {survivor_of(db, animal)}; its status cannot"
+                f"Animal {animal} was merged into {farm.survivor_of(animal)}; its status cannot"
                 " be corrected.",
                 field="animal_ids",
             )
@@ -163,7 +159,7 @@ def _status_corrected(db, e: Event) -> None:
                     f"Animal {animal} was never at a location to return to; record it anew.",
                     field="animal_ids",
                 )
-            require_active(db, state.location_id, e.ts_utc, field="animal_ids")
+            require_active(farm, state.location_id, e.ts_utc, field="animal_ids")
 
 
 def _whole_pieces(product: dict, quantity) -> None:
@@ -175,33 +171,33 @@ def _whole_pieces(product: dict, quantity) -> None:
         )
 
 
-def _collected(db, e: Event) -> None:
+def _collected(farm: FarmState, e: Event) -> None:
     p = e.payload
-    product = require_product(db, p["product_code"])
+    product = farm.require_product(p["product_code"])
     _whole_pieces(product, p["quantity"])
     if not product["collectable"]:
         raise ValidationError(f"'{product['name']}' cannot be collected.", field="product_code")
-    require_active(db, p["location_id"], e.ts_utc)
+    require_active(farm, p["location_id"], e.ts_utc)
     if p.get("resolved_ids"):
-        living_states(db, p["resolved_ids"], e.ts_utc)
+        living_states(farm, p["resolved_ids"], e.ts_utc)
 
 
-def _sold(db, e: Event) -> None:
-    product = require_product(db, e.payload["product_code"])
+def _sold(farm: FarmState, e: Event) -> None:
+    product = farm.require_product(e.payload["product_code"])
     _whole_pieces(product, e.payload["quantity"])
     if not product["sellable"]:
         raise ValidationError(f"'{product['name']}' cannot be sold.", field="product_code")
 
 
-def _feed_purchased(db, e: Event) -> None:
-    require_feed_type(db, e.payload["feed_type_code"])
+def _feed_purchased(farm: FarmState, e: Event) -> None:
+    farm.require_feed_type(e.payload["feed_type_code"])
 
 
-def _feed_given(db, e: Event) -> None:
+def _feed_given(farm: FarmState, e: Event) -> None:
     p = e.payload
-    feed_type = require_feed_type(db, p["feed_type_code"])
-    require_active(db, p["location_id"], e.ts_utc)
-    if feed.price_at(db, p["feed_type_code"], e.ts_utc) is None:
+    feed_type = farm.require_feed_type(p["feed_type_code"])
+    require_active(farm, p["location_id"], e.ts_utc)
+    if farm.price_at(p["feed_type_code"], e.ts_utc) is None:
         raise ValidationError(
             f"No {feed_type['name']} feed had been bought by {describe_ts(e.ts_utc)}; record the"
             " purchase first.",
@@ -209,18 +205,18 @@ def _feed_given(db, e: Event) -> None:
         )
 
 
-def _location(db, e: Event) -> None:
+def _location(farm: FarmState, e: Event) -> None:
     """Location events are checked by folding every location event with this one in place.
 
     Names are unique across locations, so a backdated create or rename can clash with a later
     rename of another location: that later event is then the conflict.
     """
-    events = [x for x in location_events(db) if x.id != e.id]
+    events = [x for x in farm.location_events() if x.id != e.id]
     events = sorted([*events, e], key=lambda x: x.order_key)
 
     def check(event: Event, records: dict[str, LocationRecord]) -> None:
         try:
-            check_location_event(db, event, records)
+            check_location_event(farm, event, records)
         except AnimalTrackError as error:
             if event.id == e.id:
                 raise
@@ -233,7 +229,7 @@ def _location(db, e: Event) -> None:
     fold_locations(events, check)
 
 
-CHECKS: dict[str, Callable[[object, Event], None]] = {
+CHECKS: dict[str, Callable[[FarmState, Event], None]] = {
     t.ANIMAL_COHORT_CREATED: _cohort,
     t.HATCH_RECORDED: _hatch,
     t.ANIMAL_MOVED: _moved,
@@ -254,15 +250,16 @@ CHECKS: dict[str, Callable[[object, Event], None]] = {
 }
 
 
-def check_event(db, event: Event) -> None:
-    """Raise the domain error of the first rule the event breaks at its place in history."""
-    CHECKS[event.type](db, event)
+def check_event(farm: FarmState, event: Event) -> None:
+    """Raise the domain error of the first rule the event breaks at its place in history, as
+    `farm` holds that history."""
+    CHECKS[event.type](farm, event)
 
 
 # -- locations ---------------------------------------------------------------------------------
 
 
-def check_location_event(db, e: Event, records: dict[str, LocationRecord]) -> None:
+def check_location_event(farm: FarmState, e: Event, records: dict[str, LocationRecord]) -> None:
     p = e.payload
     if e.type == t.LOCATION_CREATED:
         if p["location_id"] in records:
@@ -277,7 +274,7 @@ def check_location_event(db, e: Event, records: dict[str, LocationRecord]) -> No
     if e.type == t.LOCATION_RENAMED:
         _unique_name(records, p["new_name"], record.id)
     elif e.type == t.LOCATION_ARCHIVED:
-        animals = intervals.any_animal_at_location_from(db, record.id, e.ts_utc)
+        animals = farm.animals_at_location_from(record.id, e.ts_utc)
         if animals:
             raise ValidationError(
                 f"Location '{record.name}' still has animals at that time or later (for example"
