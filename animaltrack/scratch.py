@@ -25,7 +25,7 @@ from store import connect, transaction
 from store.migrations import REFERENCE_TABLES, migrate
 
 # The scratch connection's page cache: the build sorts and indexes millions of rows.
-SCRATCH_CACHE_KIB = 256 * 1024
+SCRATCH_CACHE_KIB = 64 * 1024
 _BATCH = 10_000
 
 
