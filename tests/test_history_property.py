@@ -70,6 +70,17 @@ def _some(data, items, most=3):
     return data.draw(st.lists(st.sampled_from(items), min_size=1, max_size=most, unique=True))
 
 
+def run_commands(farm: Farm, data, most: int) -> None:
+    """Between 3 and `most` random commands at random hours: backdated, refused, edited and
+    deleted ones among them (a refusal is part of the history, not a failure)."""
+    for _ in range(data.draw(st.integers(3, most), label="steps")):
+        ts = T0 + data.draw(st.integers(0, 60), label="hour") * HOUR
+        try:
+            _command(farm, data, ts)()
+        except AnimalTrackError:
+            pass
+
+
 def _command(farm: Farm, data, ts: int):
     """Draw one command and return a thunk that runs it."""
     a, loc = _animals(farm), _locations(farm)

@@ -13,14 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from animaltrack.errors import AnimalTrackError
 from animaltrack.events.store import EventStore
 from animaltrack.projections import default_registry, projection_names
 from animaltrack.projections.replay import copy_log, replay
 from store import connect, transaction
 from store.migrations import migrate
-from tests.farm import HOUR, T0, Farm
-from tests.test_history_property import _command
+from tests.farm import Farm
+from tests.test_history_property import run_commands
 
 
 def _rows(db, tables) -> dict[str, list[tuple]]:
@@ -34,12 +33,7 @@ def test_one_at_a_time_equals_refold_equals_revert_and_reapply_equals_batch(name
     with tempfile.TemporaryDirectory() as tmp:
         farm = Farm(Path(tmp) / "farm.db")
         try:
-            for _ in range(data.draw(st.integers(3, 20), label="steps")):
-                ts = T0 + data.draw(st.integers(0, 60), label="hour") * HOUR
-                try:
-                    _command(farm, data, ts)()
-                except AnimalTrackError:
-                    pass
+            run_commands(farm, data, most=20)
         finally:
             farm.close()
         db = connect(Path(tmp) / "alone.db")

@@ -53,7 +53,7 @@ from animaltrack.services.products import require_producers
 from store import connect, transaction
 from store.migrations import REFERENCE_TABLES, migrate
 from tests.farm import HOUR, T0, Farm
-from tests.test_history_property import LOCATION_NAMES, NICKNAMES, _command
+from tests.test_history_property import LOCATION_NAMES, NICKNAMES, run_commands
 
 UNKNOWN = "0" * 26
 ANIMAL_LISTS = ("resolved_ids", "animal_ids", "merged_ids")
@@ -258,12 +258,7 @@ def _history(farm: Farm, data) -> None:
     if data.draw(st.booleans(), label="early purchase"):
         payload = FeedPurchasedPayload(feed_type_code="layer", bags_count=1, bag_price_cents=2000)
         farm.feed.purchase_feed(payload, T0 + data.draw(st.integers(0, 30)) * HOUR, "ines")
-    for _ in range(data.draw(st.integers(3, 30), label="steps")):
-        ts = T0 + data.draw(st.integers(0, 60), label="hour") * HOUR
-        try:
-            _command(farm, data, ts)()
-        except AnimalTrackError:
-            pass
+    run_commands(farm, data, most=30)
 
 
 def _so_far(db) -> tuple[list[str], list[str]]:
