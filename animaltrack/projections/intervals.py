@@ -249,20 +249,20 @@ class SqlIntervals(IntervalState):
         return row[0] if row else None
 
     def end_attrs(self, animal, attrs, ts):
-        params = (animal, ts, json_list(attrs))
-        where = (
-            "WHERE animal_id = ? AND end_utc IS NULL AND attr IN (SELECT value FROM json_each(?))"
+        params = {"animal": animal, "ts": ts, "attrs": json_list(attrs)}
+        open_ones = (
+            "animal_id = :animal AND end_utc IS NULL"
+            " AND attr IN (SELECT value FROM json_each(:attrs))"
         )
         self.db.execute(
             self.sql(
-                "DELETE FROM {animal_attr_intervals} WHERE animal_id = ? AND end_utc IS NULL"
-                " AND start_utc >= ? AND attr IN (SELECT value FROM json_each(?))"
+                f"DELETE FROM {{animal_attr_intervals}} WHERE {open_ones} AND start_utc >= :ts"
             ),
             params,
         )
         self.db.execute(
-            self.sql(f"UPDATE {{animal_attr_intervals}} SET end_utc = ? {where}"),
-            (ts, animal, params[2]),
+            self.sql(f"UPDATE {{animal_attr_intervals}} SET end_utc = :ts WHERE {open_ones}"),
+            params,
         )
 
     def start_attr(self, animal, attr, value, ts):
