@@ -36,6 +36,16 @@ class ParseError(AnimalTrackError):
         self.position = position
 
 
+class HistoryFileError(AnimalTrackError):
+    """A line of a history file cannot be imported; `line` is its 1-based number (0 when the
+    file as a whole is at fault)."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(f"line {line}: {message}" if line else message)
+        self.reason = message
+        self.line = line
+
+
 class NotFoundError(AnimalTrackError):
     """A thing the command names (animal, location, event, product…) does not exist."""
 

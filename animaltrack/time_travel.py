@@ -81,13 +81,13 @@ def _copy_as_recorded(db, target, until: int) -> tuple[int, int, int]:
     with transaction(target):
         for event_id, version in then:
             row = db.execute(
-                "SELECT ts_utc, actor, entity_refs, payload FROM event_revisions"
+                "SELECT ts_utc, actor, entity_refs, payload, payload_version FROM event_revisions"
                 " WHERE event_id = ? AND version = ?",
                 (event_id, version),
             ).fetchone()
             target.execute(
                 "UPDATE events SET ts_utc = ?, actor = ?, entity_refs = ?, payload = ?,"
-                " version = ? WHERE id = ?",
+                " payload_version = ?, version = ? WHERE id = ?",
                 (*row, version, event_id),
             )
     revisions = copy_rows(

@@ -394,6 +394,15 @@ def m007_log_changes_by_event(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX log_changes_event ON log_changes(event_id, seq)")
 
 
+@migrations()
+def m008_payload_versions(db: sqlite_utils.Database) -> None:
+    """The version of each stored payload (SPEC §4), so a payload whose shape changes later is
+    read through its upcasters; every payload stored so far is version 1. Adding a column with
+    a constant default rewrites no row."""
+    for table in ("events", "event_revisions"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN payload_version INTEGER NOT NULL DEFAULT 1")
+
+
 def _run(db: sqlite_utils.Database, script: str) -> None:
     """Run a DDL script statement by statement.
 

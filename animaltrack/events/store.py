@@ -13,6 +13,7 @@ rows after it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -23,9 +24,17 @@ import sqlite_utils
 
 from animaltrack.errors import ClockSkewError, NotFoundError, ValidationError
 from animaltrack.events.ids import successor, ulid_factory
-from animaltrack.events.model import EVENT_COLUMNS, Event
+from animaltrack.events.model import (
+    EVENT_COLUMNS,
+    REVISION_COLUMNS,
+    TOMBSTONE_COLUMNS,
+    Event,
+    Revision,
+    Tombstone,
+)
 from animaltrack.events.payloads import Payload, dump_payload
 from animaltrack.events.refs import created_animal_ids, facts_refs
+from animaltrack.events.versions import version_of
 
 MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
 
@@ -45,6 +54,24 @@ class LogChange:
 
 
 _LIVE = "id NOT IN (SELECT target_event_id FROM event_tombstones)"
+
+
+_INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def _event_row(event: Event) -> tuple:
+    """The stored row of an event whose payload is in today's shape."""
+    return (
+        event.id,
+        event.type,
+        event.ts_utc,
+        event.actor,
+        json.dumps(event.entity_refs),
+        json.dumps(event.payload),
+        event.version,
+        event.recorded_at_utc,
+        version_of(event.type),
+    )
 
 
 def system_clock_ms() -> int:
@@ -98,21 +125,61 @@ class EventStore:
             version=1,
             recorded_at_utc=now,
         )
-        self.db.execute(
-            f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                event.id,
-                event.type,
-                event.ts_utc,
-                event.actor,
-                json.dumps(event.entity_refs),
-                json.dumps(event.payload),
-                event.version,
-                event.recorded_at_utc,
-            ),
-        )
+        self.db.execute(_INSERT_EVENT, _event_row(event))
         self._sequence(APPENDED, event.id, event.version, now)
         return event
+
+    def store_recorded(self, events: Iterable[Event]) -> int:
+        """Write events recorded elsewhere as they were — ids, times, versions and recording
+        times kept, refs reduced to facts, payloads at today's version (they were read through
+        the upcasters) — for an import or a hand-made history. No clock rule applies: they
+        were recorded when they were. The log sequence is not written; the caller numbers it
+        (`store.migrations.renumber_log`) once the log is complete."""
+        rows = [
+            _event_row(
+                dataclasses.replace(
+                    event,
+                    entity_refs=facts_refs(
+                        event.type, event.payload, created_animal_ids(event.type, event.entity_refs)
+                    ),
+                )
+            )
+            for event in events
+        ]
+        self.db.conn.executemany(_INSERT_EVENT, rows)
+        return len(rows)
+
+    def store_revisions(self, revisions: Iterable[Revision], types: dict[str, str]) -> int:
+        """Write prior versions recorded elsewhere as they were (see `store_recorded`);
+        `types` gives each revised event's type, which says its payload's version."""
+        rows = [
+            (
+                r.event_id,
+                r.version,
+                r.ts_utc,
+                r.actor,
+                json.dumps(r.entity_refs),
+                json.dumps(r.payload),
+                r.edited_at_utc,
+                r.edited_by,
+                version_of(types[r.event_id]),
+            )
+            for r in revisions
+        ]
+        self.db.conn.executemany(
+            "INSERT INTO event_revisions (event_id, version, ts_utc, actor, entity_refs, payload,"
+            " edited_at_utc, edited_by, payload_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        return len(rows)
+
+    def store_tombstones(self, tombstones: Iterable[Tombstone]) -> int:
+        """Write tombstones recorded elsewhere as they were (see `store_recorded`)."""
+        rows = [dataclasses.astuple(tombstone) for tombstone in tombstones]
+        self.db.conn.executemany(
+            f"INSERT INTO event_tombstones ({TOMBSTONE_COLUMNS}) VALUES (?, ?, ?, ?, ?)", rows
+        )
+        return len(rows)
 
     def check_time(self, ts_utc: int, now: int | None = None) -> None:
         """Refuse a time more than 5 minutes in the future of the store's clock."""
@@ -137,19 +204,13 @@ class EventStore:
         The ids the event created stay with it; the other refs follow the new payload."""
         now = self.clock()
         self.check_time(ts_utc, now)
+        # The prior version is kept as it is stored, at the payload version it was written in.
         self.db.execute(
             "INSERT INTO event_revisions (event_id, version, ts_utc, actor, entity_refs, payload,"
-            " edited_at_utc, edited_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                event.id,
-                event.version,
-                event.ts_utc,
-                event.actor,
-                json.dumps(event.entity_refs),
-                json.dumps(event.payload),
-                now,
-                edited_by,
-            ),
+            " payload_version, edited_at_utc, edited_by)"
+            " SELECT id, version, ts_utc, actor, entity_refs, payload, payload_version, ?, ?"
+            " FROM events WHERE id = ? AND version = ?",
+            (now, edited_by, event.id, event.version),
         )
         new = Event(
             id=event.id,
@@ -164,8 +225,16 @@ class EventStore:
             recorded_at_utc=event.recorded_at_utc,
         )
         self.db.execute(
-            "UPDATE events SET ts_utc = ?, entity_refs = ?, payload = ?, version = ? WHERE id = ?",
-            (new.ts_utc, json.dumps(new.entity_refs), json.dumps(new.payload), new.version, new.id),
+            "UPDATE events SET ts_utc = ?, entity_refs = ?, payload = ?, version = ?,"
+            " payload_version = ? WHERE id = ?",
+            (
+                new.ts_utc,
+                json.dumps(new.entity_refs),
+                json.dumps(new.payload),
+                new.version,
+                version_of(new.type),
+                new.id,
+            ),
         )
         self._sequence(EDITED, new.id, new.version, now)
         return new
@@ -293,7 +362,8 @@ class EventStore:
               GROUP BY event_id)
             SELECT e.id, e.type, COALESCE(r.ts_utc, e.ts_utc), e.actor,
                    COALESCE(r.entity_refs, e.entity_refs), COALESCE(r.payload, e.payload),
-                   at_seq.version, e.recorded_at_utc
+                   at_seq.version, e.recorded_at_utc,
+                   COALESCE(r.payload_version, e.payload_version)
             FROM at_seq JOIN events e ON e.id = at_seq.event_id
             LEFT JOIN event_revisions r
               ON r.event_id = at_seq.event_id AND r.version = at_seq.version
@@ -328,35 +398,27 @@ class EventStore:
         return [Event.from_row(r) for r in rows]
 
     def revisions(self, event_id: str) -> list[dict[str, Any]]:
-        """Prior versions of an edited event, oldest first."""
+        """Prior versions of an edited event, oldest first, as plain dicts."""
+        return [dataclasses.asdict(r) for r in self.revision_records(event_id)]
+
+    def revision_records(self, event_id: str) -> list[Revision]:
+        """Prior versions of an edited event, oldest first, payloads in today's shape."""
         rows = self.db.execute(
-            "SELECT version, ts_utc, actor, entity_refs, payload, edited_at_utc, edited_by"
-            " FROM event_revisions WHERE event_id = ? ORDER BY version",
+            f"SELECT {REVISION_COLUMNS} FROM event_revisions r JOIN events e ON e.id = r.event_id"
+            " WHERE r.event_id = ? ORDER BY r.version",
             (event_id.upper(),),
         ).fetchall()
-        keys = (
-            "version",
-            "ts_utc",
-            "actor",
-            "entity_refs",
-            "payload",
-            "edited_at_utc",
-            "edited_by",
-        )
-        out = []
-        for row in rows:
-            item = dict(zip(keys, row, strict=True))
-            item["entity_refs"] = json.loads(item["entity_refs"])
-            item["payload"] = json.loads(item["payload"])
-            out.append(item)
-        return out
+        return [Revision.from_row(row) for row in rows]
 
     def tombstone_of(self, event_id: str) -> dict[str, Any] | None:
+        """The tombstone of a deleted event as a plain dict, or None."""
+        record = self.tombstone_record(event_id)
+        return None if record is None else dataclasses.asdict(record)
+
+    def tombstone_record(self, event_id: str) -> Tombstone | None:
+        """The tombstone of a deleted event, or None."""
         row = self.db.execute(
-            "SELECT id, ts_utc, actor, target_event_id, reason FROM event_tombstones"
-            " WHERE target_event_id = ?",
+            f"SELECT {TOMBSTONE_COLUMNS} FROM event_tombstones WHERE target_event_id = ?",
             (event_id.upper(),),
         ).fetchone()
-        if row is None:
-            return None
-        return dict(zip(("id", "ts_utc", "actor", "target_event_id", "reason"), row, strict=True))
+        return None if row is None else Tombstone(*row)

@@ -7,12 +7,18 @@ and the page); revisions and tombstones are read for many events at once.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from animaltrack.events.model import EVENT_COLUMNS, Event
+from animaltrack.events.model import (
+    EVENT_COLUMNS,
+    REVISION_COLUMNS,
+    TOMBSTONE_COLUMNS,
+    Event,
+    Revision,
+    Tombstone,
+)
 from animaltrack.events.store import json_list
 from animaltrack.queries.subjects import events_of_animals
 
@@ -122,49 +128,24 @@ def events_by_ids(db, event_ids: Iterable[str]) -> dict[str, Event]:
     return {row[0]: Event.from_row(row) for row in rows}
 
 
-@dataclass(frozen=True)
-class Tombstone:
-    id: str
-    ts_utc: int
-    actor: str
-    target_event_id: str
-    reason: str | None
-
-
 def tombstones_for(db, event_ids: Iterable[str]) -> dict[str, Tombstone]:
     """The tombstone of each deleted event among these, keyed by the deleted event's id."""
     rows = db.execute(
-        "SELECT id, ts_utc, actor, target_event_id, reason FROM event_tombstones"
+        f"SELECT {TOMBSTONE_COLUMNS} FROM event_tombstones"
         " WHERE target_event_id IN (SELECT value FROM json_each(?))",
         (json_list(event_ids),),
     ).fetchall()
     return {row[3]: Tombstone(*row) for row in rows}
 
 
-@dataclass(frozen=True)
-class Revision:
-    event_id: str
-    version: int
-    ts_utc: int
-    actor: str
-    entity_refs: dict[str, Any]
-    payload: dict[str, Any]
-    edited_at_utc: int
-    edited_by: str
-
-
 def revisions_for(db, event_ids: Iterable[str]) -> dict[str, list[Revision]]:
     """The prior versions of each edited event, oldest first."""
     rows = db.execute(
-        "SELECT event_id, version, ts_utc, actor, entity_refs, payload, edited_at_utc, edited_by"
-        " FROM event_revisions WHERE event_id IN (SELECT value FROM json_each(?))"
-        " ORDER BY event_id, version",
+        f"SELECT {REVISION_COLUMNS} FROM event_revisions r JOIN events e ON e.id = r.event_id"
+        " WHERE r.event_id IN (SELECT value FROM json_each(?)) ORDER BY r.event_id, r.version",
         (json_list(event_ids),),
     ).fetchall()
     found: dict[str, list[Revision]] = {}
     for row in rows:
-        revision = Revision(
-            row[0], row[1], row[2], row[3], json.loads(row[4]), json.loads(row[5]), row[6], row[7]
-        )
-        found.setdefault(row[0], []).append(revision)
+        found.setdefault(row[0], []).append(Revision.from_row(row))
     return found

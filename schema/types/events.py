@@ -9,9 +9,9 @@ from __future__ import annotations
 import strawberry
 
 from animaltrack.events.model import Event as DomainEvent
+from animaltrack.events.model import Revision as RevisionRecord
+from animaltrack.events.model import Tombstone as TombstoneRecord
 from animaltrack.queries.events import EventPage
-from animaltrack.queries.events import Revision as RevisionRecord
-from animaltrack.queries.events import Tombstone as TombstoneRecord
 from animaltrack.queries.subjects import Subjects
 from schema.enums import EventType
 from schema.paging import PageInfo, PageRequest, event_cursor

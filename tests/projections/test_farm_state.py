@@ -14,7 +14,6 @@ history in one pass in memory refuses exactly what the services would have refus
 from __future__ import annotations
 
 import contextlib
-import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from hypothesis import strategies as st
 
 from animaltrack.errors import AnimalTrackError
 from animaltrack.events import types as t
-from animaltrack.events.model import EVENT_COLUMNS, Event
+from animaltrack.events.model import Event
 from animaltrack.events.payloads import (
     AnimalCohortCreatedPayload,
     AnimalMergedPayload,
@@ -40,6 +39,7 @@ from animaltrack.events.payloads import (
     dump_payload,
 )
 from animaltrack.events.refs import created_animal_ids, facts_refs
+from animaltrack.events.store import EventStore
 from animaltrack.projections import default_registry
 from animaltrack.projections.state import (
     RULE_PROJECTIONS,
@@ -213,19 +213,7 @@ def _invented(data, ts: int, pools: Pools) -> Event:
 def _append(db, event: Event) -> None:
     """Put a recorded event into the log as it was (the projections read the log's own
     location events, so the log must hold exactly the history folded so far)."""
-    db.execute(
-        f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            event.id,
-            event.type,
-            event.ts_utc,
-            event.actor,
-            json.dumps(event.entity_refs),
-            json.dumps(event.payload),
-            event.version,
-            event.recorded_at_utc,
-        ),
-    )
+    EventStore(db).store_recorded([event])
 
 
 def _reference_data(source: Path, db) -> None:
