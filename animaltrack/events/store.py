@@ -59,14 +59,14 @@ _LIVE = "id NOT IN (SELECT target_event_id FROM event_tombstones)"
 _INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
-def _event_row(event: Event) -> tuple:
-    """The stored row of an event whose payload is in today's shape."""
+def _event_row(event: Event, entity_refs: dict[str, Any] | None = None) -> tuple:
+    """The stored row of an event whose payload is in today's shape (with these refs)."""
     return (
         event.id,
         event.type,
         event.ts_utc,
         event.actor,
-        json.dumps(event.entity_refs),
+        json.dumps(event.entity_refs if entity_refs is None else entity_refs),
         json.dumps(event.payload),
         event.version,
         event.recorded_at_utc,
@@ -137,12 +137,10 @@ class EventStore:
         (`store.migrations.renumber_log`) once the log is complete."""
         rows = [
             _event_row(
-                dataclasses.replace(
-                    event,
-                    entity_refs=facts_refs(
-                        event.type, event.payload, created_animal_ids(event.type, event.entity_refs)
-                    ),
-                )
+                event,
+                facts_refs(
+                    event.type, event.payload, created_animal_ids(event.type, event.entity_refs)
+                ),
             )
             for event in events
         ]
