@@ -57,7 +57,8 @@ class EventLine(Line):
 
     @classmethod
     def of(cls, event: Event) -> EventLine:
-        return cls(
+        """The line of a stored event (trusted: not validated again)."""
+        return cls.model_construct(
             id=event.id,
             type=event.type,
             ts_utc=event.ts_utc,
@@ -84,7 +85,8 @@ class RevisionLine(Line):
 
     @classmethod
     def of(cls, revision: Revision) -> RevisionLine:
-        return cls(**{k: getattr(revision, k) for k in RevisionLine.model_fields if k != "kind"})
+        """The line of a stored revision (trusted: not validated again)."""
+        return cls.model_construct(**_fields_of(cls, revision))
 
 
 class TombstoneLine(Line):
@@ -99,7 +101,8 @@ class TombstoneLine(Line):
 
     @classmethod
     def of(cls, tombstone: Tombstone) -> TombstoneLine:
-        return cls(**{k: getattr(tombstone, k) for k in TombstoneLine.model_fields if k != "kind"})
+        """The line of a stored tombstone (trusted: not validated again)."""
+        return cls.model_construct(**_fields_of(cls, tombstone))
 
 
 LINE_KINDS: dict[str, type[Line]] = {
@@ -111,7 +114,11 @@ LINE_KINDS: dict[str, type[Line]] = {
 }
 
 
+def _fields_of(model: type[Line], record: object) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in model.model_fields if name != "kind"}
+
+
 def encode(line: Line) -> str:
     """One line of the file: compact JSON, keys in the model's order, so the same history
-    always gives the same bytes."""
-    return json.dumps(line.model_dump(), ensure_ascii=False, separators=(",", ":")) + "\n"
+    always gives the same bytes. (Every value is already plain JSON: no serializer needed.)"""
+    return json.dumps(dict(line), ensure_ascii=False, separators=(",", ":")) + "\n"
