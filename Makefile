@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench load lint format clean
+.PHONY: serve test demo bench load lint format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,16 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# A simulated year, reused while `verify` passes on it (else simulated again: an older schema,
+# a damaged file), then the explorer on it with example queries to paste.
+DEMO_DB := .demo/farm.db
+demo: $(STAMP)
+	@mkdir -p .demo
+	@$(BIN)/animaltrack --db $(DEMO_DB) verify >/dev/null 2>&1 \
+		|| { rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm && $(BIN)/animaltrack simulate --out $(DEMO_DB); }
+	$(BIN)/animaltrack --db $(DEMO_DB) demo-queries
+	$(BIN)/animaltrack --db $(DEMO_DB) serve --dev
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -36,4 +46,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .bench .pytest_cache
+	rm -rf $(VENV) .bench .demo .pytest_cache

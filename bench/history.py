@@ -1,16 +1,17 @@
 """Benchmark histories cached under `.bench/`, keyed by seed and size (SPEC §17).
 
 `ensure_history` returns the cached database for `(seed, events)` or builds it: a migrated
-database is filled by `bench.generate.generate_history` under a temporary name and renamed only
-once complete, so an interrupted build is never reused. A JSON file beside it keeps the summary
-(counts, times, the history's first and last instants) for later runs.
+database is filled by `animaltrack.simulation.generate_history` under a temporary name and
+renamed only once complete, so an interrupted build is never reused. A JSON file beside it
+keeps the summary (counts, times, the history's first and last instants) for later runs.
 
 A cache is only as good as the code that built it. Its JSON records the schema (the SQL of a
 freshly migrated database) and a hash of the sources that write a history (`animaltrack/`,
-`store/`, `bench/generate.py`). A different schema is first migrated as `animaltrack migrate`
-would (data upgrades included, timed, so a data migration is measured on a real history) and
-rebuilt only when that does not give the current schema; different sources only warn, since
-rebuilding a 1 000 000-event history takes minutes: `python -m bench --rebuild` refreshes it.
+the generator included, and `store/`). A different schema is first migrated as `animaltrack
+migrate` would (data upgrades included, timed, so a data migration is measured on a real
+history) and rebuilt only when that does not give the current schema; different sources only
+warn, since rebuilding a 1 000 000-event history takes minutes: `python -m bench --rebuild`
+refreshes it.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from animaltrack.simulation import HistorySummary, Progress, default_animals, generate_history
 from animaltrack.upgrades import run_upgrades
-from bench.generate import HistorySummary, Progress, default_animals, generate_history
 from store import connect
 from store.migrations import migrate
 from tools.progress import PhaseProgress
@@ -89,7 +90,7 @@ def _migrate_cached(path: Path, meta: Path, data: dict, schema: str, log) -> boo
 def source_fingerprint() -> str:
     """sha256 of the Python sources that decide what a generated history holds."""
     digest = hashlib.sha256()
-    files = [ROOT / "bench" / "generate.py"]
+    files = []
     for folder in SOURCE_DIRS:
         files += sorted((ROOT / folder).rglob("*.py"))
     for path in files:
@@ -130,7 +131,7 @@ def ensure_history(
             log(f"Reusing {path} ({data['db_bytes'] / 2**20:,.0f} MiB)")
             if data.get("sources") != sources:
                 log(
-                    "  (built by other sources of animaltrack/, store/ or bench/generate.py;"
+                    "  (built by other sources of animaltrack/ or store/;"
                     " `python -m bench --rebuild` refreshes it)"
                 )
             return History(

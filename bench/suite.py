@@ -36,7 +36,7 @@ from animaltrack.selection.validation import SelectionContext
 from animaltrack.services.animal import AnimalService
 from animaltrack.services.edit import edit_event
 from animaltrack.services.stats import get_egg_stats
-from bench.generate import HistorySummary
+from animaltrack.simulation import HistorySummary
 from bench.server import admin_token, serving
 from store import connect
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from animaltrack.projections import default_registry
 from animaltrack.rebuild import rebuild
+from animaltrack.simulation import HistorySummary
 from animaltrack.time_travel import replay_until
 from animaltrack.verification import verify
 from bench.beside import rebuild_beside_writers
-from bench.generate import HistorySummary
 from bench.history import copy_database
 from store import connect, transaction
 from store.bulk import indexes_after

@@ -467,6 +467,97 @@ def token_revoke(settings: Settings, token_id: str) -> None:
     )
 
 
+@main.command()
+@click.option("--days", default=365, show_default=True, type=click.IntRange(1, 20_000))
+@click.option("--flock", default=60, show_default=True, type=click.IntRange(5, 3_000))
+@click.option("--seed", "seed_value", default=1, show_default=True, type=int)
+@click.option(
+    "--start",
+    default=None,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="First day, YYYY-MM-DD (default: the history ends the day before yesterday).",
+)
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False), help="New database file."
+)
+@click.pass_obj
+@_fail_cleanly
+def simulate(settings: Settings, days: int, flock: int, seed_value: int, start, out: str) -> None:
+    """Write a realistic simulated farm history into a new database file.
+
+    About FLOCK ducks and geese over DAYS days: cohorts and hatches, moves, tags, attribute
+    changes and promotions, eggs every day, feed bought and given, sales, harvests, deaths,
+    merges, status corrections, renamed and archived locations, and some late entries, edits
+    and deletes (made through the services, like the API's). The same arguments give the same
+    log; the history ends before today, in the farm's time zone.
+
+    Example: animaltrack simulate --days 365 --flock 60 --seed 1 --out farm.db
+    """
+    import time
+    from datetime import datetime, timedelta
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    from animaltrack.simulation import generate_history
+    from animaltrack.simulation.span import default_start, start_ts
+    from store import connect
+    from store.migrations import migrate as apply
+    from tools.progress import PhaseProgress
+
+    started = time.perf_counter()
+    path = Path(out)
+    if path.exists():
+        raise click.ClickException(f"{out} already exists; simulate writes a new database file.")
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    first = start.date() if start else default_start(days, today)
+    begin = start_ts(first, days, settings.timezone, today)
+    db = connect(path)
+    try:
+        apply(db)
+        # A new file, removed if anything fails: no need to wait for the disk at each commit.
+        db.execute("PRAGMA synchronous=OFF")
+        with PhaseProgress() as progress:
+            summary = generate_history(
+                db, seed=seed_value, days=days, flock=flock, start_ts=begin, progress=progress
+            )
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except BaseException:
+        db.close()
+        for extra in ("", "-wal", "-shm"):
+            Path(f"{path}{extra}").unlink(missing_ok=True)
+        raise
+    db.close()
+    click.echo(
+        f"simulate: {sum(summary.counts.values()):,} events, {summary.animals:,} animals,"
+        f" {summary.days:,} days ({first.isoformat()} to {first + timedelta(days - 1)})"
+        f" in {path} ({time.perf_counter() - started:.1f} s)"
+    )
+
+
+@main.command("demo-queries")
+@click.pass_obj
+@_fail_cleanly
+def demo_queries(settings: Settings) -> None:
+    """Print example GraphQL queries for the explorer, with real ids and dates of the database.
+
+    A roster at a past date, a strip's egg statistics over a month and a duck's timeline, to
+    paste into the explorer of `animaltrack serve --dev` (`make demo` prints them).
+
+    Example: animaltrack --db .demo/farm.db demo-queries
+    """
+    from tools.demo import example_queries
+
+    db = _existing(settings)
+    try:
+        examples = example_queries(db)
+    finally:
+        db.close()
+    port = settings.port
+    click.echo(f"Paste one of these into the explorer at http://127.0.0.1:{port}/graphql:")
+    for example in examples:
+        click.echo(f"\n# {example.title}\n{example.query}")
+
+
 @main.command("export-schema")
 @click.option("--out", "out", default=None, help="File to write (default schema/schema.graphql).")
 def export_schema(out: str | None) -> None:

@@ -61,7 +61,7 @@ class PhaseProgress:
         if self.bars is not None:
             if phase not in self.tasks:
                 self.tasks[phase] = self.bars.add_task(phase, total=total)
-            self.bars.update(self.tasks[phase], completed=done)
+            self.bars.update(self.tasks[phase], completed=done, total=total)
             return
         step = max(1, total // 20)
         if done >= self.next_line.get(phase, step) or done == total:

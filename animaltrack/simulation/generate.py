@@ -1,33 +1,38 @@
-"""A seeded, valid-by-construction farm history, for the benchmarks and for `simulate`.
+"""A seeded, realistic farm history, for `animaltrack simulate`, `make demo` and the benchmarks.
 
-`generate_history(db, seed=..., events=..., animals=..., start_ts=...)` writes a realistic log
-into a migrated, empty database and folds it with `animaltrack.projections.replay.replay`. The
-same arguments give the same log, byte for byte: one `random.Random(seed)` drives every choice,
-the clock is simulated, and ids are ULIDs made from the simulated clock and a second seeded
-random source, each greater than the last.
+`generate_history(db, seed=..., ...)` writes a log into a migrated, empty database and folds
+it into the projections, in one of two modes: by size (`events`, `animals`: the benchmarks'
+histories, exactly `events` live events) or by calendar (`days`, `flock`: `simulate`, a farm
+that starts with about `flock` animals and keeps about that many). The same arguments give the
+same log, byte for byte: one `random.Random(seed)` drives every choice, the clock is simulated,
+and ids are ULIDs made from the simulated clock and a second seeded random source, each
+greater than the last.
 
 **Valid by construction.** The generator keeps every animal's state in memory (alive, location,
 species, sex, life stage, tags, nickname) and only writes events that pass their rules at their
-place in history, so events go straight to `EventStore.append_event` with no per-command check.
-Events are appended in time order (no backdating), so the replay is the in-order fold.
-`bench.check.check_history` re-checks a history with the services' own rules.
+place in history, so most events go straight to `EventStore.append_event` with no per-command
+check, in time order, and are folded by the projections' batch builds. The few a farm records
+late, edits or deletes go through the services instead (`corrections`): at each checkpoint the
+log so far is folded and they are recorded with the history rule checking them.
+`bench.check.check_history` re-checks a whole history with the services' own rules.
 
-**The farm.** The eight seeded locations: ducklings grow up in the nurseries and move to the
-strips when adult. Every day: feed purchases when stock runs low (the first before any feed is
-given), feed given at each location with live animals, eggs collected at each location with live
-adult female ducks (producers are not stored: they are answered from the intervals), new
-cohorts and hatches of 5–60 animals, life-stage and sex updates as animals age, outcomes
-(harvests with yields in kg, deaths, sales), and a filler of moves, tags, tag ends, promotions
-and repro-status updates naming 1–5 animals (sometimes up to 20) that brings the log to exactly
-`events`. A few merges and status corrections are spread over the history. The number of days
-is about `events / 300`; animal lifetimes are set so that about `alive` animals live at a time.
+**The farm.** The eight seeded locations, created when the history starts: ducklings grow up in
+the nurseries and move to the strips when adult. Every day: feed purchases when stock runs low
+(the first before any feed is given), feed given at each location with live animals, eggs
+collected at each location with live adult female ducks (producers are not stored: they are
+answered from the intervals), new cohorts and hatches, life-stage and sex updates as animals
+age, outcomes (harvests with yields in kg, deaths, predators, sales), and a filler of moves,
+tags, tag ends, promotions and repro-status updates naming 1–5 animals (sometimes up to 20).
+A few merges and status corrections are spread over the history; late in it a strip is
+renamed and a nursery emptied and archived.
 
 Events carry facts only, as the services write them: the payload and, for cohorts and hatches,
 the ids they create (`EventStore` derives the stored refs from those, SPEC §1.9).
 
-The seed locations are written here (`LocationCreated` at ts 0 by `system`, the fixed ids of
-`seeds/locations.json`) rather than by `animaltrack.seeding.seed`, whose `EventStore` stamps ids
-with the real clock, which would make two runs differ.
+The seed locations are written here (`LocationCreated` by `system`, the fixed ids of
+`seeds/locations.json`, at the history's start) rather than by `animaltrack.seeding.seed`,
+whose `EventStore` stamps ids with the real clock (and dates them at 1970), which would make
+two runs differ.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from decimal import Decimal
 from ulid import ULID
 
 from animaltrack.events import types as t
+from animaltrack.events.model import Event
 from animaltrack.events.payloads import (
     AnimalAttributesUpdatedPayload,
     AnimalCohortCreatedPayload,
@@ -56,14 +62,16 @@ from animaltrack.events.payloads import (
     FeedGivenPayload,
     FeedPurchasedPayload,
     HatchRecordedPayload,
+    LocationArchivedPayload,
     LocationCreatedPayload,
+    LocationRenamedPayload,
     Payload,
     ProductCollectedPayload,
     ProductSoldPayload,
     YieldItem,
 )
 from animaltrack.events.store import EventStore
-from animaltrack.projections.replay import replay
+from animaltrack.simulation.corrections import SHARE, Corrections
 from store import transaction
 from store.seeding import load_seed, seed_reference
 
@@ -74,6 +82,28 @@ DEFAULT_START_TS = 1_420_070_400_000
 EVENTS_PER_DAY = 300
 MAX_ALIVE = 3_000
 COMMIT_EVERY = 50_000
+# Days mode (`simulate`): a duck is adult at about five months (half its mean lifetime); an
+# animal lives `MEAN_SPAN` lifetimes on average; each animal is the subject of about
+# `FILLER_PER_ANIMAL` moves, tags and promotions a day.
+LIFE_DAYS = 300
+MEAN_SPAN = 1.09
+FILLER_PER_ANIMAL = 0.1
+# The flock a simulated farm starts with: (species, sex, life stage, share of the flock).
+FOUNDERS = (
+    ("duck", "female", "adult", 0.55),
+    ("duck", "male", "adult", 0.08),
+    ("goose", "unknown", "adult", 0.12),
+    ("duck", "unknown", "juvenile", 0.25),
+)
+# Days mode folds the log and records the mistakes of the days before (`corrections`) every
+# `CHECKPOINT_DAYS` days; both modes do on the last day. Mistakes happen in the
+# `MISTAKE_DAYS` days up to a checkpoint, at most `MAX_CORRECTIONS` for one.
+CHECKPOINT_DAYS = 30
+HATCH_DAYS = 45
+MISTAKE_DAYS = 3
+MAX_CORRECTIONS = 40
+MISTAKES = ("late death", "miscount", "fed twice", "late eggs")
+RENAMED_STRIP = "Orchard strip"
 
 # Progress callback: (phase, done, total); phase is "append" or "fold".
 Progress = Callable[[str, int, int], None]
@@ -139,6 +169,8 @@ class HistorySummary:
     append_seconds: float
     fold_seconds: float
     location_ids: dict[str, str] = field(default_factory=dict)
+    # Entries recorded through the services: backdated, edited, deleted.
+    corrections: dict[str, int] = field(default_factory=dict)
 
     @property
     def mid_ts(self) -> int:
@@ -231,6 +263,11 @@ class _Animal:
         self.left_day = -1
 
 
+def _role(actor: str) -> str:
+    """The role the staff member has: the admin may change anything, a recorder their own."""
+    return "admin" if actor == ADMIN else "recorder"
+
+
 class _TargetReached(Exception):
     """The log holds the number of events asked for."""
 
@@ -242,21 +279,42 @@ _SEX_AGE = 0.25
 
 
 class _Farm:
-    def __init__(self, db, *, seed, events, animals, alive, start_ts, progress):
+    def __init__(self, db, *, seed, start_ts, progress, events=None, animals=0, alive=0, days=0):
+        """Events mode (`events`, `animals`, `alive`: the benchmarks) or days mode (`days`,
+        `alive`: `simulate`), see `generate_history`."""
         self.db = db
         self.rng = random.Random(seed)
-        self.target = events
-        self.animals_target = animals
+        self.by_days = events is None
+        self.target = math.inf if self.by_days else events
         self.start_ts = start_ts
         self.progress = progress
-        self.days = max(10, round(events / EVENTS_PER_DAY))
-        # Mean lifetime in days so that creation rate × lifetime ≈ alive.
-        self.life = max(1.0, alive * self.days / animals)
+        if self.by_days:
+            self.days = days
+            self.life = LIFE_DAYS
+            # Founders on the first day, then births that keep about `alive` animals.
+            self.founders = alive
+            self.birth_rate = alive / (MEAN_SPAN * LIFE_DAYS)
+            self.step_ms = max(1, 14 * HOUR_MS // round(alive * FILLER_PER_ANIMAL + 15))
+            merges, corrections = max(1, days // 120), max(2, days // 90)
+            self.checkpoints = {d for d in range(days) if (d + 1) % CHECKPOINT_DAYS == 0}
+        else:
+            self.days = max(10, round(events / EVENTS_PER_DAY))
+            # Mean lifetime in days so that creation rate × lifetime ≈ alive.
+            self.life = max(1.0, alive * self.days / animals)
+            self.founders = 0
+            self.birth_rate = animals / self.days
+            self.step_ms = max(1, 14 * HOUR_MS // EVENTS_PER_DAY)
+            merges, corrections = max(1, events // 50_000), max(2, events // 50_000)
+            self.checkpoints = set()
+        self.checkpoints.add(self.days - 1)
         self.now = start_ts
         self.ids = SeededUlids(random.Random(seed ^ 0x5EED_1D5), lambda: self.now)
         self.store = EventStore(db, clock=lambda: self.now, new_id=self.ids)
+        self.late = Corrections(db, self.store)
+        self.planned: list[str] = []  # what goes wrong before the next checkpoint
+        self.checked_at = 0  # the count at the last checkpoint
+        self.fold_seconds = 0.0
         self.count = 0
-        self.counts: Counter[str] = Counter()
         self.created = 0
         self.alive = _Pool()
         self.at: dict[str, _Pool] = {}
@@ -273,36 +331,55 @@ class _Farm:
         self.nicknames = 0
         self.corrections = 0
         self.struct_events = 0
-        self.step_ms = max(1, 14 * HOUR_MS // EVENTS_PER_DAY)
-        merges = max(1, events // 50_000)
-        corrections = max(2, events // 50_000)
+        self.founded = 0
+        self.today = 0
         first = max(1, self.days // 10)
         self.merge_days = Counter(self.rng.randrange(first, self.days) for _ in range(merges))
         self.correction_days = Counter(
             self.rng.randrange(first, self.days) for _ in range(corrections)
         )
+        self.rename_day = self.days * 3 // 4
+        self.archive_day = self.days * 4 // 5
 
     # -- writing ---------------------------------------------------------------------------
 
-    def emit(self, event_type: str, payload: Payload, actor: str | None = None, created: list = ()):
+    def tick(self) -> None:
         self.now += self.rng.randint(1, 2 * self.step_ms)
+
+    def emit(
+        self,
+        event_type: str,
+        payload: Payload,
+        actor: str | None = None,
+        created: list = (),
+        counted: bool = True,
+    ) -> Event:
+        """Append one event now. One that a checkpoint will delete is not `counted`: `events`
+        counts the live events, and the events the checkpoint's late entries will append."""
+        self.tick()
         actor = actor or STAFF[self.rng.random() < 0.35]
         refs = {"animal_ids": list(created)} if created else {}
-        self.store.append_event(event_type, self.now, actor, refs, payload)
-        self.count += 1
-        self.counts[event_type] += 1
-        if self.progress is not None and self.count % 1000 == 0:
-            self.progress("append", self.count, self.target)
-        if self.count >= self.target:
-            raise _TargetReached
+        event = self.store.append_event(event_type, self.now, actor, refs, payload)
+        if counted:
+            self.count += 1
+            if self.progress is not None and self.count % 1000 == 0:
+                self.progress("append", self.count, self.expected())
+            if self.count + self.late.appends >= self.target:
+                raise _TargetReached
+        return event
+
+    def room(self) -> bool:
+        """Whether one more event fits before the target."""
+        return self.count + self.late.appends + 1 < self.target
 
     def run(self) -> None:
         with transaction(self.db):
             seed_reference(self.db, now_ms=self.start_ts)
             for row in load_seed("locations"):
                 payload = LocationCreatedPayload(location_id=row["id"], name=row["name"])
+                self.tick()
                 self.store.append_event(
-                    t.LOCATION_CREATED, 0, "system", {"location_id": row["id"]}, payload
+                    t.LOCATION_CREATED, self.now, "system", {"location_id": row["id"]}, payload
                 )
                 self.location_ids[row["name"]] = row["id"]
                 group = self.strips if row["name"].startswith("Strip") else self.nurseries
@@ -316,37 +393,127 @@ class _Farm:
                     while day < self.days and self.count < boundary:
                         self.day(day)
                         day += 1
+                        if day - 1 in self.checkpoints:
+                            break
                 except _TargetReached:
                     day = self.days
+            if day - 1 in self.checkpoints or day == self.days:
+                self.checkpoint(final=day == self.days)
         if self.progress is not None:
-            self.progress("append", self.count, self.target)
+            self.progress("append", self.count, self.count)
+
+    def expected(self) -> int:
+        """The events the history will hold: the target, or in days mode a projection."""
+        if not self.by_days:
+            return self.target
+        return max(self.count, round(self.count * self.days / (self.today + 1)))
+
+    def checkpoint(self, final: bool) -> None:
+        """Fold the log so far and record what was queued through the services."""
+        total = self.store.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        fold = None
+        if final and self.progress is not None:
+            fold = lambda n: self.progress("fold", n, total)  # noqa: E731
+        appends = self.late.appends
+        self.fold_seconds += self.late.record(self.tick, fold)
+        self.count += appends
+        self.checked_at = self.count
+        self.planned = []
 
     # -- one day ---------------------------------------------------------------------------
 
     def day(self, d: int) -> None:
         self.now = max(self.now, self.start_ts + d * DAY_MS + 6 * HOUR_MS)
+        self.today = d
         before = self.count
+        self.plan_mistakes(d)
+        if d == 0 and self.founders:
+            self.found()
         self.births(d)
         self.transitions(d)
+        self.late_deaths(d)
         self.feed(d)
-        self.eggs()
+        self.eggs(d)
         self.outcomes(d)
         self.occasional(d)
+        self.relocate(d)
         self.struct_events += self.count - before
-        days_after = self.days - d - 1
-        per_day = self.struct_events / (d + 1)
-        remaining = self.target - self.count
-        fill = (remaining - per_day * days_after) / (days_after + 1)
-        goal = self.count + (max(0, round(fill)) if days_after else remaining)
+        if self.by_days:
+            goal = self.count + round(
+                FILLER_PER_ANIMAL * len(self.alive) * self.rng.uniform(0.5, 1.5)
+            )
+        else:
+            days_after = self.days - d - 1
+            per_day = self.struct_events / (d + 1)
+            remaining = self.target - self.count - self.late.appends
+            fill = (remaining - per_day * days_after) / (days_after + 1)
+            goal = self.count + (max(0, round(fill)) if days_after else remaining)
         tries = 0
         while self.count < goal and len(self.alive) and tries < 4 * (goal - before) + 100:
             self.filler()
             tries += 1
 
+    # -- mistakes and late entries, recorded at the next checkpoint (`corrections`) ----------
+
+    def plan_mistakes(self, d: int) -> None:
+        """Three days before a checkpoint, decide what will go wrong until then: about `SHARE`
+        of the events since the last checkpoint, at least a few, at most
+        `MAX_CORRECTIONS` (one checkpoint ends a benchmark history of any size)."""
+        checkpoint = min((c for c in self.checkpoints if c >= d), default=None)
+        if checkpoint is None or d != max(0, checkpoint - MISTAKE_DAYS + 1):
+            return
+        last = max((c for c in self.checkpoints if c < d), default=-1)
+        per_day = (self.count - self.checked_at) / max(1, d - last - 1)
+        expected = per_day * (checkpoint - last) if d - last > 1 else 0
+        quota = min(MAX_CORRECTIONS, max(len(MISTAKES), round(SHARE * expected)))
+        self.planned = [MISTAKES[i % len(MISTAKES)] for i in range(quota)]
+
+    def _take(self, mistake: str) -> bool:
+        if mistake in self.planned and self.room():
+            self.planned.remove(mistake)
+            return True
+        return False
+
+    def late_deaths(self, d: int) -> None:
+        """Animals found dead today and recorded at the checkpoint, a day or two late; nothing
+        names them meanwhile, while the events of the others go on being recorded."""
+        while len(self.alive) > 1 and self._take("late death"):
+            animal = self.alive.choice(self.rng)
+            predator = self.rng.random() < 0.4
+            payload = AnimalOutcomePayload(
+                resolved_ids=[animal.id],
+                outcome="predator" if predator else "death",
+                reason="fox" if predator else "found dead",
+                notes="recorded late",
+            )
+            self.tick()
+            self.late.late(t.ANIMAL_OUTCOME, self.now, STAFF[self.rng.random() < 0.35], payload)
+            self._leave(animal, d, recent=False)
+
+    # -- animals arrive --------------------------------------------------------------------
+
+    def found(self) -> None:
+        """The flock a simulated farm starts with: laying ducks and a few drakes on the
+        strips, geese, and young ducks in the nurseries."""
+        for species, sex, stage, share in FOUNDERS:
+            count = max(1, round(share * self.founders))
+            places = self.strips if stage == "adult" else self.nurseries
+            places = places[: max(1, min(len(places), count // 6))]
+            for i, place in enumerate(places):
+                size = count // len(places) + (i < count % len(places))
+                if size:
+                    self.cohort(0, size, species=species, sex=sex, stage=stage, place=place)
+        self.founded = self.created
+
     # -- animals arrive --------------------------------------------------------------------
 
     def births(self, d: int) -> None:
-        due = round(self.animals_target * (d + 1) / self.days) - self.created
+        """Deliveries and hatches at the rate that keeps the flock's size; in days mode a
+        duck also brings off a brood on the strips every `HATCH_DAYS` days."""
+        ducks_at = [s for s in self.strips if self._has(s, "duck")]
+        if self.by_days and d % HATCH_DAYS == HATCH_DAYS // 2 and ducks_at:
+            self.hatch(d, self.rng.choice(ducks_at), self.rng.randint(4, 10))
+        due = self.founded + round(self.birth_rate * (d + 1)) - self.created
         last = d == self.days - 1
         while due >= 5 or (last and due > 0):
             size = min(self.rng.randint(5, 60), due) if not last else min(60, due)
@@ -385,14 +552,15 @@ class _Farm:
             sex = "female" if self.rng.random() < 0.6 else "male"
             self.schedule.setdefault(when, []).append((animal, "sex", sex))
 
-    def cohort(self, d: int, size: int) -> None:
-        species = "duck" if self.rng.random() < 0.85 else "goose"
-        roll = self.rng.random()
-        stage = "hatchling" if roll < 0.35 else "juvenile" if roll < 0.75 else "adult"
-        sex = "unknown"
-        if stage == "adult" and self.rng.random() < 0.6:
-            sex = "female"
-        place = self.rng.choice(self.strips if stage == "adult" else self.nurseries)
+    def cohort(self, d: int, size: int, *, species=None, sex=None, stage=None, place=None) -> None:
+        """A delivery of `size` animals; what is not given is drawn."""
+        species = species or ("duck" if self.rng.random() < 0.85 else "goose")
+        if stage is None:
+            roll = self.rng.random()
+            stage = "hatchling" if roll < 0.35 else "juvenile" if roll < 0.75 else "adult"
+        if sex is None:
+            sex = "female" if stage == "adult" and self.rng.random() < 0.6 else "unknown"
+        place = place or self.rng.choice(self.strips if stage == "adult" else self.nurseries)
         origin = self.rng.choice(("purchased", "purchased", "purchased", "rescued", "unknown"))
         animals = self._new_animals(d, size, species, sex, stage, place)
         payload = AnimalCohortCreatedPayload(
@@ -466,7 +634,10 @@ class _Farm:
         for place, code, kg in plan:
             self.stock_kg[code] -= kg
             payload = FeedGivenPayload(location_id=place, feed_type_code=code, amount_kg=kg)
-            self.emit(t.FEED_GIVEN, payload)
+            given = self.emit(t.FEED_GIVEN, payload)
+            if self._take("fed twice"):
+                twice = self.emit(t.FEED_GIVEN, payload, given.actor, counted=False)
+                self.late.delete(twice, _role(twice.actor), "entered twice")
 
     def purchase(self, code: str, bags: int) -> None:
         self.price_cents[code] = max(800, self.price_cents[code] + self.rng.randint(-60, 80))
@@ -483,7 +654,9 @@ class _Farm:
     def _has(self, place: str, species: str) -> bool:
         return any(a.species == species for a in self.at[place].items)
 
-    def eggs(self) -> None:
+    def eggs(self, d: int) -> None:
+        """Eggs collected every day wherever adult female ducks are; now and then a collection
+        recorded a day late (at the checkpoint), or a miscount corrected there."""
         for place in (*self.strips, *self.nurseries):
             ducks = [a for a in self.at[place].items if a.species == "duck"]
             layers = sum(1 for a in ducks if a.sex == "female" and a.stage == "adult")
@@ -493,7 +666,16 @@ class _Farm:
             payload = ProductCollectedPayload(
                 location_id=place, product_code="egg.duck", quantity=quantity
             )
-            self.emit(t.PRODUCT_COLLECTED, payload)
+            if d not in self.checkpoints and self._take("late eggs"):
+                self.tick()
+                actor = STAFF[self.rng.random() < 0.35]
+                self.late.late(t.PRODUCT_COLLECTED, self.now, actor, payload)
+                continue
+            collected = self.emit(t.PRODUCT_COLLECTED, payload)
+            if self._take("miscount"):
+                delta = self.rng.choice((-3, -2, -1, 1, 2, 3))
+                right = quantity + delta if quantity + delta >= 1 else quantity - delta
+                self.late.edit(collected, _role(collected.actor), {"quantity": right})
 
     # -- animals leave ---------------------------------------------------------------------
 
@@ -583,6 +765,19 @@ class _Farm:
             self.corrections += 1
             self.correct(d, back_to_life=self.corrections % 2 == 1)
 
+    def relocate(self, d: int) -> None:
+        """Late in the history a strip gets a new name, and a nursery is emptied and archived."""
+        if d == self.rename_day and "Strip 4" in self.location_ids:
+            strip = self.location_ids.pop("Strip 4")
+            payload = LocationRenamedPayload(location_id=strip, new_name=RENAMED_STRIP)
+            self.emit(t.LOCATION_RENAMED, payload, ADMIN)
+            self.location_ids[RENAMED_STRIP] = strip
+        if d == self.archive_day and len(self.nurseries) > 1:
+            nursery = self.nurseries.pop()
+            for group in self._chunks(list(self.at[nursery].items), 20):
+                self.move(group, self.rng.choice(self.nurseries))
+            self.emit(t.LOCATION_ARCHIVED, LocationArchivedPayload(location_id=nursery), ADMIN)
+
     def merge(self, d: int) -> None:
         """Two or three records turn out to be one bird: merge them into the first."""
         for place in self.rng.sample(list(self.at), len(self.at)):
@@ -603,7 +798,12 @@ class _Farm:
 
     def correct(self, d: int, back_to_life: bool) -> None:
         if back_to_life:
-            candidates = [a for a in self.recently_left if not a.alive and a.left_day >= d - 3]
+            active = {*self.strips, *self.nurseries}
+            candidates = [
+                a
+                for a in self.recently_left
+                if not a.alive and a.left_day >= d - 3 and a.location in active
+            ]
             if candidates:
                 animal = self.rng.choice(candidates)
                 payload = AnimalStatusCorrectedPayload(
@@ -742,40 +942,40 @@ def generate_history(
     db,
     *,
     seed: int,
-    events: int,
-    animals: int,
+    events: int | None = None,
+    animals: int | None = None,
+    days: int | None = None,
+    flock: int | None = None,
     start_ts: int = DEFAULT_START_TS,
     alive: int | None = None,
     progress: Progress | None = None,
 ) -> HistorySummary:
-    """Write a farm history of exactly `events` events into the migrated, empty `db`, then
-    fold it into the projections with `replay`. About `animals` animals are created, about
-    `alive` (default `default_alive(animals)`) live at a time; the first day starts at
-    `start_ts` (ms). `progress(phase, done, total)` is called every 1 000 events of each phase.
+    """Write a farm history into the migrated, empty `db`, its projections folded. Two modes:
+
+    - `events` (the benchmarks): exactly `events` live events besides the seed locations,
+      about `animals` animals created, about `alive` (default `default_alive(animals)`) alive
+      at a time, over about `events / 300` days;
+    - `days` and `flock` (`simulate`): `days` days starting with a flock of about `flock`
+      animals, kept at about that size by births as animals leave.
+
+    The first day starts at `start_ts` (ms). `progress(phase, done, total)` is called every
+    1 000 events appended and folded (total is infinite while appending days).
     """
     if db.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None:
         raise ValueError("generate_history writes into an empty database; this one has events")
-    alive = default_alive(animals) if alive is None else alive
-    farm = _Farm(
-        db,
-        seed=seed,
-        events=events,
-        animals=animals,
-        alive=alive,
-        start_ts=start_ts,
-        progress=progress,
-    )
+    if (events is None) == (days is None):
+        raise ValueError("generate_history needs either events or days")
+    common = {"start_ts": start_ts, "progress": progress}
+    if events is not None:
+        alive = default_alive(animals) if alive is None else alive
+        farm = _Farm(db, seed=seed, events=events, animals=animals, alive=alive, **common)
+    else:
+        farm = _Farm(db, seed=seed, days=days, alive=flock, **common)
     began = time.perf_counter()
     farm.run()
-    appended = time.perf_counter()
-    total = farm.count + len(farm.location_ids)
-    fold_progress = (lambda n: progress("fold", n, total)) if progress is not None else None
-    folded = replay(db, progress=fold_progress)
-    if progress is not None:
-        progress("fold", folded, total)
-    finished = time.perf_counter()
+    seconds = time.perf_counter() - began
     (end_ts,) = db.execute("SELECT MAX(ts_utc) FROM events").fetchone()
-    counts = {k: farm.counts[k] for k in t.ALL_EVENT_TYPES if farm.counts[k]}
+    counts = dict(db.execute("SELECT type, COUNT(*) FROM events GROUP BY type").fetchall())
     return HistorySummary(
         seed=seed,
         events=farm.count,
@@ -784,8 +984,9 @@ def generate_history(
         days=farm.days,
         start_ts=start_ts,
         end_ts=end_ts,
-        counts=counts,
-        append_seconds=round(appended - began, 2),
-        fold_seconds=round(finished - appended, 2),
+        counts={k: counts[k] for k in t.ALL_EVENT_TYPES if k in counts},
+        append_seconds=round(seconds - farm.fold_seconds, 2),
+        fold_seconds=round(farm.fold_seconds, 2),
         location_ids=dict(farm.location_ids),
+        corrections=dict(farm.late.counts),
     )
