@@ -143,12 +143,18 @@ def serve(settings: Settings, host: str | None, port: int | None, dev: bool) -> 
     run_server(settings, host=host, port=port, dev=dev)
 
 
-def _existing(settings: Settings):
-    """Open a database that must exist: a tool that only reads refuses to create one."""
+def _require_file(settings: Settings) -> None:
+    """Refuse a database path that does not exist: only `migrate`, `seed` and `serve` create
+    one (SPEC §14), so a mistyped `--db` is an error, not a new empty farm."""
     from pathlib import Path
 
     if not Path(settings.db_path).exists():
         raise click.ClickException(f"There is no database at {settings.db_path}.")
+
+
+def _existing(settings: Settings):
+    """Open a database that must exist, with its migrations applied (see `_migrated`)."""
+    _require_file(settings)
     return _migrated(settings)
 
 
@@ -324,7 +330,7 @@ def token_create(settings: Settings, username: str, name: str) -> None:
     """
     from store.tokens import create_token
 
-    db = _migrated(settings)
+    db = _existing(settings)
     created = create_token(db, username, name)
     click.echo(created.token)
     click.echo(
@@ -348,7 +354,7 @@ def token_list(settings: Settings) -> None:
     from animaltrack.timefmt import describe_ts
     from store.tokens import list_tokens
 
-    db = _migrated(settings)
+    db = _existing(settings)
     tokens = list_tokens(db)
     table = Table("id", "user", "name", "created", "revoked", box=None)
     for info in tokens:
@@ -372,7 +378,7 @@ def token_revoke(settings: Settings, token_id: str) -> None:
     from animaltrack.timefmt import describe_ts
     from store.tokens import revoke_token
 
-    info = revoke_token(_open(settings), token_id)
+    info = revoke_token(_existing(settings), token_id)
     click.echo(
         f"Token {info.id} of {info.username} revoked (since {describe_ts(info.revoked_at_utc)})"
     )
