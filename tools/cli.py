@@ -308,6 +308,50 @@ def replay(settings: Settings, until: str, as_recorded: bool, out: str) -> None:
     )
 
 
+@main.command()
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False), help="New backup file."
+)
+@click.pass_obj
+@_fail_cleanly
+def backup(settings: Settings, out: str) -> None:
+    """Copy the database to a new file while the server keeps writing.
+
+    The copy is one consistent snapshot (every write committed before it began), made with
+    VACUUM INTO under a temporary name beside FILE, checked with PRAGMA integrity_check, and
+    then put in place: FILE appears complete or not at all, readable by its owner only. An
+    existing FILE is refused. The database is copied as it is, without migrating it first.
+
+    To restore: stop the server, remove the database's -wal and -shm files, copy the backup
+    in place, run `animaltrack verify`, start the server.
+
+    Example: animaltrack backup --out farm-2026-03-01.db
+    """
+    import sqlite3
+    import time
+
+    from store.backup import MIB, BackupFailed
+    from store.backup import backup as run_backup
+    from tools.progress import PhaseProgress
+
+    started = time.perf_counter()
+    _require_file(settings)
+    db = _open(settings)
+    try:
+        with PhaseProgress(unit="MiB") as progress:
+            summary = run_backup(db, out, progress=progress)
+    except (FileExistsError, FileNotFoundError, BackupFailed) as error:
+        raise click.ClickException(str(error)) from None
+    except (OSError, sqlite3.Error) as error:  # a full disk, a folder we may not write in
+        raise click.ClickException(f"The backup failed, nothing was written: {error}") from None
+    finally:
+        db.close()
+    click.echo(
+        f"backup: {summary.bytes / MIB:,.1f} MiB in {time.perf_counter() - started:.1f} s,"
+        f" written to {summary.path}"
+    )
+
+
 @main.group()
 def token() -> None:
     """API tokens: create (shown once), list, revoke.

@@ -12,6 +12,7 @@ READING_COMMANDS = [
     ["rebuild"],
     ["verify"],
     ["replay", "--until", "0", "--out", "{tmp}/replay.db"],
+    ["backup", "--out", "{tmp}/backup.db"],
     ["token", "create", "--user", "ines"],
     ["token", "list"],
     ["token", "revoke", "01JD8Z4W6C3M5N7P9Q1R2S3T4V"],
