@@ -84,8 +84,9 @@ def backup(
         partial.unlink()  # a leftover of an earlier process that had our pid
     private_file(partial)
     try:
-        _vacuum_into(db, partial, progress or (lambda *_: None))
-        _check(partial)
+        report = progress or (lambda *_: None)
+        _vacuum_into(db, partial, report)
+        _check(partial, report)
         _sync(partial)
         _move_into_place(partial, out)
     except BaseException:  # Ctrl-C included: nothing half-made stays behind
@@ -141,15 +142,20 @@ def _vacuum_into(db: sqlite_utils.Database, partial: Path, report: Progress) -> 
     report("copy", total, total)
 
 
-def _check(partial: Path) -> None:
+def _check(partial: Path, report: Progress) -> None:
     """`PRAGMA integrity_check` on the copy, opened read-only (it is in rollback-journal mode,
-    so opening it makes no `-wal` or `-shm` beside it)."""
+    so opening it makes no `-wal` or `-shm` beside it). It gives no measure of how far it got,
+    so its phase shows only that it runs (and, on a terminal, for how long); on a large file it
+    takes longer than the copy."""
+    size = max(1, -(-partial.stat().st_size // MIB))
+    report("check", 0, size)
     conn = sqlite3.connect(f"file:{partial}?mode=ro", uri=True)
     try:
         with _interruptible(conn):
             problems = [row[0] for row in conn.execute("PRAGMA integrity_check")]
     finally:
         conn.close()
+    report("check", size, size)
     if problems != ["ok"]:
         raise BackupFailed(f"The copy failed PRAGMA integrity_check: {problems[0]}")
 
