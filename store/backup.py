@@ -58,10 +58,10 @@ class BackupSummary:
     seconds: float
 
 
-def partial_name(out: Path, pid: int | None = None) -> Path:
+def partial_name(out: Path) -> Path:
     """The temporary file a backup to `out` writes first (beside it: the rename stays on one
     file system)."""
-    return out.with_name(f"{out.name}.partial-{os.getpid() if pid is None else pid}")
+    return out.with_name(f"{out.name}.partial-{os.getpid()}")
 
 
 def backup(
@@ -80,8 +80,8 @@ def backup(
     if out.exists() or out.is_symlink():
         raise FileExistsError(f"{out} already exists; choose a new file.")
     partial = partial_name(out)
-    with contextlib.suppress(FileNotFoundError):
-        partial.unlink()  # a leftover of an earlier process that had our pid
+    for leftover in (partial, Path(f"{partial}-journal")):  # of an earlier process with our pid
+        leftover.unlink(missing_ok=True)
     private_file(partial)
     try:
         report = progress or (lambda *_: None)
