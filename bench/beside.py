@@ -10,10 +10,12 @@ waiting 2 s, p99 outside the swap under 250 ms.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from queue import Empty
@@ -98,26 +100,35 @@ def rebuild_beside_writers(
     finally:
         db.close()
     token = admin_token(db_path)
-    answers: list[Answer] = []
-    stop = threading.Event()
-    with serving(db_path) as url:
-        writers = [
-            threading.Thread(target=_write, args=(url, token, strip, n, period_s, stop, answers))
-            for n in range(clients)
-        ]
-        for writer in writers:
-            writer.start()
-        try:
-            time.sleep(0.5)  # the writers are under way before the rebuild starts
-            report = _rebuild_in_child(db_path)
-            time.sleep(0.5)
-        finally:
-            stop.set()
-            for writer in writers:
-                writer.join()
+    with serving(db_path) as url, feed_writers(url, token, strip, clients, period_s) as answers:
+        time.sleep(0.5)  # the writers are under way before the rebuild starts
+        report = _rebuild_in_child(db_path)
+        time.sleep(0.5)
     run = BesideRun(answers, report["moments"], *report["summary"])
     run.stored = _stored(db_path, run.acknowledged)
     return run
+
+
+@contextlib.contextmanager
+def feed_writers(
+    url: str, token: str, strip: str, clients: int = 4, period_s: float = 0.2
+) -> Iterator[list[Answer]]:
+    """`clients` HTTP clients, each giving feed at `strip` about every `period_s` until the block
+    ends; yields the list their answers are appended to as they come."""
+    answers: list[Answer] = []
+    stop = threading.Event()
+    writers = [
+        threading.Thread(target=_write, args=(url, token, strip, n, period_s, stop, answers))
+        for n in range(clients)
+    ]
+    for writer in writers:
+        writer.start()
+    try:
+        yield answers
+    finally:
+        stop.set()
+        for writer in writers:
+            writer.join()
 
 
 def _write(url, token, strip, client_no, period_s, stop, answers) -> None:

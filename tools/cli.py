@@ -143,12 +143,18 @@ def serve(settings: Settings, host: str | None, port: int | None, dev: bool) -> 
     run_server(settings, host=host, port=port, dev=dev)
 
 
-def _existing(settings: Settings):
-    """Open a database that must exist: a tool that only reads refuses to create one."""
+def _require_file(settings: Settings) -> None:
+    """Refuse a database path that does not exist: only `migrate`, `seed`, `serve`, `import`
+    and `simulate` create one (SPEC §14), so a mistyped `--db` is an error, not a new farm."""
     from pathlib import Path
 
     if not Path(settings.db_path).exists():
         raise click.ClickException(f"There is no database at {settings.db_path}.")
+
+
+def _existing(settings: Settings):
+    """Open a database that must exist, with its migrations applied (see `_migrated`)."""
+    _require_file(settings)
     return _migrated(settings)
 
 
@@ -391,6 +397,50 @@ def import_(settings: Settings, path: str) -> None:
         raise SystemExit(1)
 
 
+@main.command()
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False), help="New backup file."
+)
+@click.pass_obj
+@_fail_cleanly
+def backup(settings: Settings, out: str) -> None:
+    """Copy the database to a new file while the server keeps writing.
+
+    The copy is one consistent snapshot (every write committed before it began), made with
+    VACUUM INTO under a temporary name beside FILE, checked with PRAGMA integrity_check, and
+    then put in place: FILE appears complete or not at all, readable by its owner only. An
+    existing FILE is refused. The database is copied as it is, without migrating it first.
+
+    To restore: stop the server, remove the database's -wal and -shm files, copy the backup
+    in place, run `animaltrack verify`, start the server.
+
+    Example: animaltrack backup --out farm-2026-03-01.db
+    """
+    import sqlite3
+    import time
+
+    from store.backup import MIB, BackupFailed
+    from store.backup import backup as run_backup
+    from tools.progress import PhaseProgress
+
+    started = time.perf_counter()
+    _require_file(settings)
+    db = _open(settings)
+    try:
+        with PhaseProgress(unit="MiB") as progress:
+            summary = run_backup(db, out, progress=progress)
+    except (FileExistsError, FileNotFoundError, BackupFailed) as error:
+        raise click.ClickException(str(error)) from None
+    except (OSError, sqlite3.Error) as error:  # a full disk, a folder we may not write in
+        raise click.ClickException(f"The backup failed, nothing was written: {error}") from None
+    finally:
+        db.close()
+    click.echo(
+        f"backup: {summary.bytes / MIB:,.1f} MiB in {time.perf_counter() - started:.1f} s,"
+        f" written to {summary.path}"
+    )
+
+
 @main.group()
 def token() -> None:
     """API tokens: create (shown once), list, revoke.
@@ -413,7 +463,7 @@ def token_create(settings: Settings, username: str, name: str) -> None:
     """
     from store.tokens import create_token
 
-    db = _migrated(settings)
+    db = _existing(settings)
     created = create_token(db, username, name)
     click.echo(created.token)
     click.echo(
@@ -437,7 +487,7 @@ def token_list(settings: Settings) -> None:
     from animaltrack.timefmt import describe_ts
     from store.tokens import list_tokens
 
-    db = _migrated(settings)
+    db = _existing(settings)
     tokens = list_tokens(db)
     table = Table("id", "user", "name", "created", "revoked", box=None)
     for info in tokens:
@@ -461,7 +511,7 @@ def token_revoke(settings: Settings, token_id: str) -> None:
     from animaltrack.timefmt import describe_ts
     from store.tokens import revoke_token
 
-    info = revoke_token(_open(settings), token_id)
+    info = revoke_token(_existing(settings), token_id)
     click.echo(
         f"Token {info.id} of {info.username} revoked (since {describe_ts(info.revoked_at_utc)})"
     )

@@ -20,17 +20,25 @@ from rich.text import Text
 
 
 class _RateColumn(ProgressColumn):
+    def __init__(self, unit: str):
+        super().__init__()
+        self.unit = unit
+
     def render(self, task: Task) -> Text:
         elapsed = task.elapsed or 0
         rate = task.completed / elapsed if elapsed else 0
-        return Text(f"{rate:,.0f} events/s", style="progress.data.speed")
+        return Text(f"{rate:,.0f} {self.unit}/s", style="progress.data.speed")
 
 
 class PhaseProgress:
-    """A `progress(phase, done, total)` callback for long work; use as a context."""
+    """A `progress(phase, done, total)` callback for long work; use as a context.
 
-    def __init__(self, console: Console | None = None):
+    `unit` names what `done` counts (events; MiB for a copy), for the rate shown.
+    """
+
+    def __init__(self, console: Console | None = None, *, unit: str = "events"):
         self.console = console or Console()
+        self.unit = unit
         self.live = self.console.is_terminal
         self.bars: Progress | None = None
         self.tasks: dict[str, int] = {}
@@ -43,7 +51,7 @@ class PhaseProgress:
                 TextColumn("{task.description:>6}"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                _RateColumn(),
+                _RateColumn(self.unit),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
                 console=self.console,
@@ -68,6 +76,7 @@ class PhaseProgress:
             self.next_line[phase] = done + step
             rate = done / (now - began) if now > began else 0
             self.console.print(
-                f"  {phase:>6} {done:>10,} / {total:,}  {rate:,.0f} events/s  {now - began:,.0f} s",
+                f"  {phase:>6} {done:>10,} / {total:,}  {rate:,.0f} {self.unit}/s"
+                f"  {now - began:,.0f} s",
                 highlight=False,
             )

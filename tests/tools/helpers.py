@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -12,6 +13,8 @@ from store import connect
 from tools.cli import main
 
 EVENTS = 20_000
+# The command in a process of its own, as an operator runs it beside the server.
+CLI = [sys.executable, "-c", "from tools.cli import main; main()"]
 
 
 def run(*args: str):
