@@ -28,6 +28,7 @@ from rich.table import Table
 from bench import suite
 from bench.history import copy_database, ensure_history
 from bench.tools import bench_tools
+from bench.transfer import bench_transfer
 from tools.progress import PhaseProgress
 
 DEFAULT_EVENTS = 1_000_000
@@ -120,6 +121,8 @@ def run_bench(
     figures = {key: figures[key] for key in suite.FIGURE_KEYS}
     console.print("Operator tools: floor, verify, rebuild, replay …", highlight=False)
     tools = bench_tools(history.path, work, summary)
+    console.print("History in and out: export, import, backup …", highlight=False)
+    transfer = bench_transfer(history.path, work, summary.events)
     results = {
         "machine": machine(),
         "revision": revision(),
@@ -142,6 +145,7 @@ def run_bench(
         "figures": figures,
         "overhead": suite.overheads(figures),
         "tools": tools,
+        "transfer": transfer,
         "seconds": round(time.perf_counter() - began, 1),
     }
     print_results(console, results)
@@ -212,6 +216,21 @@ def print_results(console: Console, results: dict) -> None:
     )
     console.print(
         "  " + ", ".join(f"{k}: {_status(v)}" for k, v in tools["targets"].items()),
+        highlight=False,
+    )
+    moved = results["transfer"]
+    exported, imported, backup = moved["export"], moved["import"], moved["backup"]
+    console.print(
+        f"History in and out: export {exported['seconds']:,.1f} s ({exported['events_per_s']:,}"
+        f" events/s, {exported['mib']:,} MiB, peak RSS {exported['peak_rss_mib']:,} MiB);"
+        f" import {imported['seconds']:,.1f} s ({imported['events_per_s']:,} events/s, peak RSS"
+        f" {imported['peak_rss_mib']:,} MiB with its closing verify of"
+        f" {imported['verify_seconds']:,.1f} s); backup {backup['seconds']:,.1f} s"
+        f" ({backup['mib']:,} MiB, peak RSS {backup['peak_rss_mib']:,} MiB)",
+        highlight=False,
+    )
+    console.print(
+        "  " + ", ".join(f"{k}: {_status(v)}" for k, v in moved["targets"].items()),
         highlight=False,
     )
 

@@ -69,16 +69,16 @@ def bench_transfer(history: Path, work: Path, events: int) -> dict[str, dict]:
 def _command(*args) -> tuple[float, int, str]:
     """Run `animaltrack ARGS`; return its seconds, its peak RSS (MiB) and its output."""
     began = time.perf_counter()
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "tools.cli", *map(str, args)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-    )
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
+    ) as process:
+        output = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage
+        process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - began
-    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise RuntimeError(f"animaltrack {' '.join(map(str, args))} failed: {output[-500:]}")
     return seconds, usage.ru_maxrss // 1024, output

@@ -138,6 +138,12 @@ MAPPING: dict[type[domain.AnimalTrackError], tuple[type, str, Callable[[Any], An
         "VERSION_CONFLICT",
         lambda e: VersionConflict(message=e.message, current_version=e.current_version),
     ),
+    # Raised by `import`, an operator tool; no API operation reads a history file today.
+    domain.HistoryFileError: (
+        ValidationError,
+        "HISTORY_FILE",
+        lambda e: ValidationError(message=e.message, field=None),
+    ),
     domain.DependentEvents: (
         DependentEvents,
         "DEPENDENT_EVENTS",

@@ -50,6 +50,9 @@ def test_smoke_run_measures_every_figure_and_writes_them(tmp_path):
     assert tools["rebuild beside writers"]["writes"] > 0
     assert tools["targets"]["verify clean"]
     assert all(tools[k]["seconds"] > 0 for k in ("floor", "verify", "rebuild", "replay"))
+    moved = results["transfer"]
+    assert moved["export"]["events_per_s"] > 0 and moved["backup"]["mib"] > 0
+    assert moved["import"]["events_per_s"] > 0 and moved["targets"]["import verified clean"]
     history = results["history"]
     assert history["events"] == SMOKE_EVENTS
     assert history["animals"] == SMOKE_ANIMALS

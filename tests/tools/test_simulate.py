@@ -125,6 +125,13 @@ def test_the_same_arguments_give_the_same_log_and_another_seed_another(farm, tmp
 
     assert _dump(again) == _dump(farm)
     assert _dump(other)["events"] != _dump(farm)["events"]
+    exports = {}
+    for name, path in (("farm", farm), ("again", again), ("other", other)):
+        out = tmp_path / f"{name}.ndjson"
+        assert run("--db", path, "export", "--out", out).exit_code == 0
+        exports[name] = out.read_bytes()
+    assert exports["again"] == exports["farm"]  # the same export, byte for byte (SPEC §14)
+    assert exports["other"] != exports["farm"]
 
 
 def test_simulate_prints_a_one_line_summary_and_ends_before_today(tmp_path):
