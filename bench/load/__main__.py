@@ -1,0 +1,187 @@
+"""`python -m bench.load` (in `make load`): a simulated year under a farm's load (issue 12).
+
+1. The farm: `animaltrack simulate` (a year, 60 birds; cached in `.bench/`), copied afresh.
+2. The server: `animaltrack serve` in its own process on 127.0.0.1; feed is bought so the
+   stock lasts, and the clients read every place's roster once.
+3. The floor: closed-loop `giveFeed` from 8 clients — the most the write path takes here.
+4. The load: the mix of `bench.load.operations` open-loop for `--seconds`, its mutations
+   offered at `--share` of the floor (so all operations at that rate ÷ the mix's share of
+   mutations), with one live subscription.
+5. The checks: every acknowledged event in the log once, no overlapping intervals, stale
+   hashes never moving anything, no HTTP 500, `animaltrack verify` clean.
+6. The fault run (`bench.load.faults`): the same mix with the server killed by SIGKILL at
+   seeded moments and restarted; every acknowledged event present, nonce retries answered
+   with the original success, `verify` clean after each restart.
+
+Prints the figures and writes them to `.bench/load-results.json`; exits 1 when a check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from bench.load import checks
+from bench.load.driver import closed_loop, open_loop
+from bench.load.operations import MIX, MUTATING, FarmView, read_roster
+from bench.load.server import ServerProcess
+from store import connect
+
+CACHE = Path(".bench")
+MUTATION_SHARE = sum(share for name, share in MIX.items() if name in MUTATING) / 100
+FLOOR_CLIENTS = 8
+PURCHASE = """mutation($input: PurchaseFeedInput!) {
+  purchaseFeed(input: $input) { __typename } }"""
+
+
+def farm_file(days: int, flock: int, seed: int, cache: Path) -> Path:
+    """The simulated farm, made once per arguments (`animaltrack simulate`)."""
+    path = cache / f"load-farm-days{days}-flock{flock}-seed{seed}.db"
+    if not path.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, "-m", "tools.cli", "simulate", "--days", str(days)]
+            + ["--flock", str(flock), "--seed", str(seed), "--out", str(path)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return path
+
+
+def farm_view(db_path: Path) -> FarmView:
+    db = connect(db_path)
+    try:
+        places = [r[0] for r in db.execute("SELECT id FROM locations WHERE active")]
+        strips = [
+            r[0]
+            for r in db.execute(
+                "SELECT DISTINCT location_id FROM event_locations JOIN events ON id = event_id"
+                " WHERE type = 'ProductCollected'"
+            )
+            if r[0] in places
+        ]
+        return FarmView(strips=sorted(strips), places=sorted(places))
+    finally:
+        db.close()
+
+
+async def prepare(server: ServerProcess, farm: FarmView) -> None:
+    """Buy feed for the run and read every place's roster once, as a tablet does on opening."""
+    async with httpx.AsyncClient(
+        base_url=server.base_url, headers={"Authorization": f"Bearer {server.token}"}, timeout=30
+    ) as client:
+        bags = {"feedTypeCode": "layer", "bagsCount": 5000, "bagPriceCents": 2400}
+        purchase = {"query": PURCHASE, "variables": {"input": bags}}
+        answer = await client.post("/graphql", json=purchase)
+        answer.raise_for_status()
+        for place in farm.places:
+            await read_roster(client, farm, random.Random(0), 0.0, place)
+
+
+def run(args) -> dict:
+    work = Path(args.work)
+    source = farm_file(args.days, args.flock, args.seed, Path(args.cache))
+    db_path = work / "farm.db"
+    shutil.copy(source, db_path)
+    farm = farm_view(db_path)
+    server = ServerProcess(db_path, work / "server.log")
+    server.start()
+    try:
+        asyncio.run(prepare(server, farm))
+        floor = asyncio.run(
+            closed_loop(server.base_url, server.token, farm, FLOOR_CLIENTS, args.floor_seconds)
+        )
+        floor_per_s = len(floor.acknowledged) / floor.seconds
+        since = checks.last_seq(db_path)
+        offered = args.share * floor_per_s / MUTATION_SHARE
+        load = asyncio.run(
+            open_loop(
+                server.base_url, server.ws_url, server.token, farm, offered, args.seconds, args.seed
+            )
+        )
+    finally:
+        server.stop()
+    check = checks.check_log(db_path, load.outcomes, since)
+    clean, verdict = checks.verify(db_path)
+    figures = load.figures()
+    results = {
+        "farm": {"days": args.days, "flock": args.flock, "seed": args.seed},
+        "floor": {**floor.figures(), "acknowledged_per_s": round(floor_per_s, 1)},
+        "load": figures,
+        "checks": {**check, "verify": verdict},
+        "server_log_tracebacks": server.log_text().count("Traceback"),
+    }
+    mutations_per_s = figures["mutations_per_s"]
+    animals = figures["operations"].get("animals", {})
+    results["targets"] = {
+        "mutation throughput ≥ 50 % of the floor": mutations_per_s >= 0.5 * floor_per_s,
+        "p99 mutation latency < 150 ms": (figures["mutations"]["p99_ms"] or 0) < 150,
+        "animals(first: 50) median < 15 ms while writes run": (animals.get("median_ms") or 0) < 15,
+        "stale hashes never move": checks.stale_never_moved(check),
+        "no HTTP 500": check["http_500"] == 0,
+        "every acknowledged event once": checks.log_holds_what_was_told(check),
+        "no overlapping intervals": check["overlapping_intervals"] == 0,
+        "verify clean": clean,
+        "no traceback in the server log": results["server_log_tracebacks"] == 0,
+    }
+    return results
+
+
+def print_results(results: dict) -> None:
+    floor, load = results["floor"], results["load"]
+    latency = floor["mutations"]
+    print(
+        f"Floor: {floor['acknowledged_per_s']:,} giveFeed/s closed-loop from {FLOOR_CLIENTS}"
+        f" clients (median {latency['median_ms']} ms, p99 {latency['p99_ms']} ms)"
+    )
+    print(
+        f"Load: {load['seconds']} s, offered {load['offered_per_s']} operations/s;"
+        f" {load['mutations_per_s']} mutations/s answered, {load['acknowledged_per_s']}"
+        f" events/s acknowledged; mutations median {load['mutations']['median_ms']} ms,"
+        f" p99 {load['mutations']['p99_ms']} ms; subscription got"
+        f" {load['subscription_delivered']} events"
+    )
+    for name, op in load["operations"].items():
+        results_text = ", ".join(f"{k} {v}" for k, v in op["results"].items())
+        print(
+            f"  {name:24} n {op['n']:6}  median {op['median_ms']:>7} ms  p99"
+            f" {op['p99_ms']:>7} ms  {results_text}"
+        )
+    print(f"Checks: {json.dumps(results['checks'])}")
+    for target, met in results["targets"].items():
+        print(f"  {'met   ' if met else 'MISSED'} {target}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.load", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--floor-seconds", type=float, default=15)
+    parser.add_argument("--share", type=float, default=0.6, help="offered mutations ÷ floor")
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--flock", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cache", default=str(CACHE))
+    parser.add_argument("--out", default=str(CACHE / "load-results.json"))
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="animaltrack-load-") as tmp:
+        args.work = tmp
+        results = run(args)
+    print_results(results)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    return 0 if all(results["targets"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
