@@ -31,9 +31,11 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-# Heavy runs kept out of `make test`: 1 000 fresh random command sequences against the replay,
-# and 10 000 schemathesis cases against a real server (no 5xx, no internal text, a quiet log).
+# Heavy runs kept out of `make test`: a simulated year under load (floor, 60 s of the mix, five
+# kill -9; bench/load), 1 000 fresh random command sequences against the replay, and 10 000
+# schemathesis cases against a real server (no 5xx, no internal text, a quiet log).
 load: $(STAMP)
+	$(BIN)/python -m bench.load
 	HYPOTHESIS_PROFILE=stress $(BIN)/python -m pytest -q tests/test_history_property.py
 	ANIMALTRACK_FUZZ_CASES=10000 $(BIN)/python -m pytest -q -s tests/http/test_fuzz_smoke.py
 

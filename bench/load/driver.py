@@ -77,7 +77,7 @@ def _latency(outcomes: list[Outcome]) -> dict:
     return {"median_ms": round(statistics.median(times), 1), "p99_ms": round(p99, 1)}
 
 
-def _client(base_url: str, token: str) -> httpx.AsyncClient:
+def client_for(base_url: str, token: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         base_url=base_url,
         headers={"Authorization": f"Bearer {token}"},
@@ -102,7 +102,7 @@ async def open_loop(
     counter = _Subscription(ws_url, token)
     listening = asyncio.create_task(counter.listen())
     await counter.ready.wait()
-    async with _client(base_url, token) as client:
+    async with client_for(base_url, token) as client:
         began = time.monotonic()
         tasks, at = [], 0.0
         while True:
@@ -125,7 +125,7 @@ async def closed_loop(
     base_url: str, token: str, farm: FarmView, clients: int, seconds: float
 ) -> Run:
     """`clients` clients sending `giveFeed` back to back for `seconds`."""
-    async with _client(base_url, token) as client:
+    async with client_for(base_url, token) as client:
         began = time.monotonic()
         deadline = began + seconds
 

@@ -72,6 +72,7 @@ class Outcome:
     nonce: str | None = None
     mutation: bool = False
     stale: bool = False  # a move sent with a stale roster hash on purpose
+    request: dict | None = None  # a mutation's query and variables, to retry it by its nonce
     data: dict = field(default_factory=dict, repr=False)  # the answer, for a move's next step
 
 
@@ -85,7 +86,7 @@ class FarmView:
     rosters: dict[str, list[dict]] = field(default_factory=dict)
 
 
-async def _post(client: httpx.AsyncClient, query: str, variables: dict) -> tuple[str, dict]:
+async def post(client: httpx.AsyncClient, query: str, variables: dict) -> tuple[str, dict]:
     """(result, data): the mutation's __typename or "ok", or why there is none."""
     try:
         response = await client.post("/graphql", json={"query": query, "variables": variables})
@@ -104,11 +105,14 @@ async def _post(client: httpx.AsyncClient, query: str, variables: dict) -> tuple
 
 
 async def _request(client, operation, due, query, variables, mutation=False) -> Outcome:
-    result, data = await _post(client, query, variables)
+    result, data = await post(client, query, variables)
     event = (data.get("event") or {}).get("id")
     nonce = variables.get("input", {}).get("nonce") if mutation else None
     seconds = time.monotonic() - due
-    return Outcome(operation, due, seconds, result, event, nonce, mutation, data=data)
+    request = {"query": query, "variables": variables} if mutation else None
+    return Outcome(
+        operation, due, seconds, result, event, nonce, mutation, request=request, data=data
+    )
 
 
 def _nonce(rng: random.Random) -> str:
