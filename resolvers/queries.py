@@ -171,7 +171,7 @@ class Query:
     ) -> LogChangePage:
         if after_seq < 0:
             raise ValidationError("`afterSeq` cannot be negative; start from 0.", field="after_seq")
-        request = page_request(first, None)
+        request = page_request(first, None, "ask again from `lastSeq`")
         return LogChangePage.from_page(
             info, changes_page(info.context.db, after_seq, request.first)
         )
