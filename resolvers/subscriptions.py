@@ -20,7 +20,6 @@ from typing import Annotated
 
 import strawberry
 
-from animaltrack.events.model import Event as DomainEvent
 from animaltrack.events.store import APPENDED
 from animaltrack.services.bus import EventBus, Published, default_bus
 from resolvers.context import Info
@@ -50,27 +49,12 @@ async def published_changes(
         unsubscribe()
 
 
-async def appended_events(
-    bus: EventBus, types: set[str] | None
-) -> AsyncGenerator[DomainEvent, None]:
-    """Events appended on `bus` from now on of these types (all when None), until closed."""
-    async for published in published_changes(bus, types):
-        if published.kind == APPENDED:
-            yield published.event
-
-
 def _is_about(info: Info, published: Published, location: str | None) -> bool:
     """Whether the change is about `location` (always, without one): the places of the event
     as it now stands, and those of the version an edit replaced or a delete removed."""
     if location is None or location in published.before:
         return True
     return location in info.context.loaders.subjects.load(published.event.id).location_ids
-
-
-TypesArgument = Annotated[
-    list[EventType] | None,
-    strawberry.argument(description="Only changes to events of these types (all when null)."),
-]
 
 
 @strawberry.type
@@ -87,16 +71,12 @@ class Subscription:
     ) -> AsyncGenerator[Event, None]:
         wanted = {t.value for t in types} if types is not None else None
         location = arguments.filter_id(location_id, "location_id")
-        async for event in appended_events(default_bus, wanted):
-            info.context.loaders.clear()  # a long-lived subscription must not serve stale reads
-            # The places an event is about are derived (a move's source, a tag's strip), so the
-            # location filter reads them once the event has committed.
-            if (
-                location
-                and location not in info.context.loaders.subjects.load(event.id).location_ids
-            ):
+        async for published in published_changes(default_bus, wanted):
+            if published.kind != APPENDED:
                 continue
-            yield Event.from_event(event)
+            info.context.loaders.clear()  # a long-lived subscription must not serve stale reads
+            if _is_about(info, published, location):
+                yield Event.from_event(published.event)
 
     @strawberry.subscription(
         description="Every change to the log once it commits — an event recorded, edited or"
@@ -107,7 +87,12 @@ class Subscription:
     async def log_changed(
         self,
         info: Info,
-        types: TypesArgument = None,
+        types: Annotated[
+            list[EventType] | None,
+            strawberry.argument(
+                description="Only changes to events of these types (all when null)."
+            ),
+        ] = None,
         location_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(
