@@ -6,10 +6,10 @@ COMMIT.
 `call_soon_threadsafe`, which is correct from the loop thread and from any other thread (a tool
 or test writing from a worker), and unsubscribes when the client goes away.
 
-The places an event is about are derived (a move's source, a tag's strip), so the location
-filter reads them once the change has committed; the places an edit's old version or a deleted
-event was about are gone from the projections by then, and come with the change
-(`Published.before`).
+The places a change is about come with it (`Published.places`, read in the write transaction):
+those of the event as the change left it — derived ones included, a move's source, a tag's
+strip — and those of the version an edit replaced or a delete removed, which the projections
+have forgotten by the time a subscriber looks. The location filter reads nothing.
 """
 
 from __future__ import annotations
@@ -49,12 +49,9 @@ async def published_changes(
         unsubscribe()
 
 
-def _is_about(info: Info, published: Published, location: str | None) -> bool:
-    """Whether the change is about `location` (always, without one): the places of the event
-    as it now stands, and those of the version an edit replaced or a delete removed."""
-    if location is None or location in published.before:
-        return True
-    return location in info.context.loaders.subjects.load(published.event.id).location_ids
+def _is_about(published: Published, location: str | None) -> bool:
+    """Whether the change is about `location` (always, without one)."""
+    return location is None or location in published.places
 
 
 @strawberry.type
@@ -74,8 +71,8 @@ class Subscription:
         async for published in published_changes(default_bus, wanted):
             if published.kind != APPENDED:
                 continue
-            info.context.loaders.clear()  # a long-lived subscription must not serve stale reads
-            if _is_about(info, published, location):
+            if _is_about(published, location):
+                info.context.loaders.clear()  # a long-lived subscription must not serve stale reads
                 yield Event.from_event(published.event)
 
     @strawberry.subscription(
@@ -106,6 +103,6 @@ class Subscription:
         wanted = {t.value for t in types} if types is not None else None
         location = arguments.filter_id(location_id, "location_id")
         async for published in published_changes(default_bus, wanted):
-            info.context.loaders.clear()  # a long-lived subscription must not serve stale reads
-            if _is_about(info, published, location):
+            if _is_about(published, location):
+                info.context.loaders.clear()  # a long-lived subscription must not serve stale reads
                 yield LogChange.from_change(published.change, published.event)

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from animaltrack.events.model import Event
-from animaltrack.events.store import EventStore, LogChange
-from animaltrack.projections.event_log import locations_of
+from animaltrack.events.store import DELETED, EventStore, LogChange
+from animaltrack.projections.event_log import places_of
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,15 @@ class Published:
     """One committed change to the log, as subscribers receive it.
 
     `event` is the event at the version the change wrote (for a delete, as it was deleted).
-    `before` are the locations the version an edit replaced, or the event a delete removed,
-    was about — read before the change, since the projections forget them once it is made.
+    `places` are the locations the change is about: those of the event as the change left it
+    and, for an edit or a delete, those of the version it replaced or removed. They are read in
+    the write transaction — the old ones before the change, since the projections forget them
+    once it is made — so a later change cannot blur them before a subscriber looks.
     """
 
     change: LogChange
     event: Event
-    before: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -63,22 +65,26 @@ class Changes:
 
     Made inside the transaction, before the first write; `about_to_change` notes where an
     event is about before an edit or delete changes it; `published` reads the transaction's
-    rows of the log sequence, still inside it.
+    rows of the log sequence, and where each event now is about, still inside it (after the
+    projections have followed the change).
     """
 
     def __init__(self, store: EventStore) -> None:
         self.store = store
         self.since = store.last_seq()
-        self._before: dict[str, tuple[str, ...]] = {}
+        self._before: dict[str, list[str]] = {}
 
     def about_to_change(self, events: Iterable[Event]) -> None:
         for event in events:
-            self._before[event.id] = tuple(locations_of(self.store.db, event))
+            self._before[event.id] = places_of(self.store.db, event)
 
     def published(self, events: Iterable[Event]) -> list[Published]:
         """The transaction's changes, oldest first, each with its event from `events`."""
         by_id = {event.id: event for event in events}
-        return [
-            Published(change, by_id[change.event_id], self._before.get(change.event_id, ()))
-            for change in self.store.changes_after(self.since)
-        ]
+        found = []
+        for change in self.store.changes_after(self.since):
+            event = by_id[change.event_id]
+            now = [] if change.kind == DELETED else places_of(self.store.db, event)
+            places = dict.fromkeys([*self._before.get(event.id, ()), *now])
+            found.append(Published(change, event, tuple(places)))
+        return found

@@ -1,6 +1,7 @@
 """What the bus publishes (`animaltrack/services/bus.py`): each change a command, an edit or a
 delete makes to the log, once committed, with its sequence number, its event as the change left
-it, and — for an edit or a delete — the places the changed event was about before it. Nothing
+it, and the places it is about — for an edit or a delete, those the event was about before it
+too. Nothing
 for a refusal, a dry run, a repeated nonce or a rebuild."""
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def eggs(farm, strip: str):
     return farm.products.collect_product(payload, T0 + DAY, "ines")
 
 
-def test_an_edit_carries_its_old_places_and_a_delete_the_deleted_events(farm, heard):
+def test_an_edit_is_about_its_old_and_new_places_and_a_delete_the_deleted_events(farm, heard):
     strip_1, strip_2 = farm.location_id("Strip 1"), farm.location_id("Strip 2")
     ducks(farm, "Strip 1")
     ducks(farm, "Strip 2")
@@ -68,10 +69,10 @@ def test_an_edit_carries_its_old_places_and_a_delete_the_deleted_events(farm, he
     edit_event(*args, collected.id, actor="ines", role="recorder", payload={"location_id": strip_2})
     delete_event(*args, collected.id, actor="ines", role="recorder", reason="counted twice")
 
-    seen = [(p.kind, p.event.id, p.event.version, p.before) for p, _ in heard[2:]]
+    seen = [(p.kind, p.event.id, p.event.version, p.places) for p, _ in heard[2:]]
     assert seen == [
-        ("APPENDED", collected.id, 1, ()),
-        ("EDITED", collected.id, 2, (strip_1,)),
+        ("APPENDED", collected.id, 1, (strip_1,)),
+        ("EDITED", collected.id, 2, (strip_1, strip_2)),
         ("DELETED", collected.id, 2, (strip_2,)),
     ]
     assert heard[3][0].event.payload["location_id"] == strip_2
@@ -90,7 +91,7 @@ def test_a_cascade_delete_publishes_each_tombstone_with_its_places(farm, heard):
     heard.clear()
     args = (farm.db, farm.store, farm.registry)
     delete_event(*args, cohort.id, actor="ppetru", role="admin", reason=None, cascade=True)
-    assert [(p.kind, p.event.id, p.before) for p, _ in heard] == [
+    assert [(p.kind, p.event.id, p.places) for p, _ in heard] == [
         ("DELETED", cohort.id, (strip_3,)),
         ("DELETED", tagged.id, (strip_3,)),
     ]
