@@ -11,7 +11,8 @@ Middleware, outermost first: security headers (on every answer, the refusals inc
 log (so it sees every status, 401 and 413 included), with `--dev` the loopback-only check of
 `Host` and `Origin`, the body's size and time limits (before any database lookup),
 authentication. Starlette's `ServerErrorMiddleware` wraps them all and answers 500 for anything
-unexpected.
+unexpected; the refusals a view raises (a busy database, a subscription sent by POST) have their
+handlers here.
 """
 
 from __future__ import annotations
@@ -33,7 +34,13 @@ from resolvers.auth import DEV_USERNAME, Authenticator
 from resolvers.execution import Workers
 from resolvers.explorer import STATIC_DIR, explorer_html
 from resolvers.failures import OPERATION_TIMEOUT_S
-from resolvers.http_errors import DatabaseBusy, database_busy_handler, quiet_refused_handshakes
+from resolvers.http_errors import (
+    DatabaseBusy,
+    SubscriptionOverHttp,
+    database_busy_handler,
+    quiet_refused_handshakes,
+    subscription_over_http_handler,
+)
 from resolvers.limits import caching_extensions, protection_extensions
 from resolvers.middleware.auth import AuthMiddleware
 from resolvers.middleware.body_limit import BODY_TIMEOUT_S, MAX_BODY_BYTES, BodyLimitMiddleware
@@ -115,7 +122,10 @@ def create_app(
             Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES, timeout_s=body_timeout_s),
             Middleware(AuthMiddleware, authenticator=authenticator),
         ],
-        exception_handlers={DatabaseBusy: database_busy_handler},
+        exception_handlers={
+            DatabaseBusy: database_busy_handler,
+            SubscriptionOverHttp: subscription_over_http_handler,
+        },
         lifespan=lifespan,
     )
     app.state.db = db

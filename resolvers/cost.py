@@ -55,6 +55,7 @@ LIST_SIZES: dict[tuple[str, str], int] = {
     ("AnimalFacets", "lifeStage"): 4,
     ("Animal", "aliases"): 10,
     ("Event", "revisions"): 10,
+    ("LogChangePage", "changes"): MAX_PAGE_SIZE,  # `logChanges(first:)`, capped as a page
 }
 DEFAULT_LIST_SIZE = 100
 PAGED_LISTS = ("nodes", "edges")

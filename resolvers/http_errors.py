@@ -1,4 +1,4 @@
-"""The HTTP-level refusals (401, 408, 413, 503), built in one place and shaped like GraphQL errors.
+"""HTTP-level refusals (400, 401, 408, 413, 503), built in one place, shaped like GraphQL errors.
 
 Clients already read `{"errors": [{"message", "extensions": {"code"}}]}` from GraphQL answers,
 so the refusals that happen before (or instead of) executing an operation use the same shape,
@@ -81,6 +81,23 @@ def database_busy() -> JSONResponse:
 async def database_busy_handler(request: Request, exc: Exception) -> JSONResponse:
     """Starlette exception handler for `DatabaseBusy` (registered by the app factory)."""
     return database_busy()
+
+
+class SubscriptionOverHttp(Exception):
+    """A subscription sent by POST (or GET): subscriptions are served over the WebSocket only."""
+
+
+SUBSCRIPTION_OVER_HTTP = (
+    "Subscriptions are served over the WebSocket at /graphql (protocol graphql-transport-ws),"
+    " not by POST or GET. Open a WebSocket and send this operation there; to read the log's"
+    " changes without one, use the query `logChanges`."
+)
+
+
+async def subscription_over_http_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette exception handler for `SubscriptionOverHttp`: 400 with code BAD_REQUEST. The
+    client sent its operation to the wrong transport; nothing ran and nothing is logged."""
+    return error_response(400, SUBSCRIPTION_OVER_HTTP, "BAD_REQUEST")
 
 
 async def deny_websocket(

@@ -7,12 +7,15 @@ not parse, a negative window, `first` above the cap) raises a domain error, whic
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from animaltrack.errors import ValidationError
 from animaltrack.events.ids import normalize_ulid
 from animaltrack.projections.locations import list_locations
 from animaltrack.queries.events import events_page
+from animaltrack.queries.log import changes_page
 from animaltrack.reference import list_rows
 from animaltrack.selection import compute_roster_hash, parse_filter, resolve_filter
 from animaltrack.services.readmodels import feed_inventory
@@ -20,10 +23,11 @@ from resolvers.context import Info
 from schema import arguments
 from schema.enums import EventType
 from schema.paging import decode_event_cursor, page_request
-from schema.scalars import DateTime
+from schema.scalars import DateTime, Long
 from schema.types.animals import Animal, AnimalConnection, Selection
 from schema.types.events import Event, EventConnection
 from schema.types.locations import Location
+from schema.types.log import LogChangePage
 from schema.types.reference import FeedType, Product, Species, User
 from schema.types.stats import EggStats, FeedStock
 
@@ -145,6 +149,32 @@ class Query:
             include_deleted=include_deleted,
         )
         return EventConnection.from_page(info, page, request)
+
+    @strawberry.field(
+        description="The changes to the log after a sequence number, oldest first: what"
+        " `logChanged` delivered meanwhile, for a client whose socket dropped. Read on from"
+        " `lastSeq` while `hasMore`."
+    )
+    def log_changes(
+        self,
+        info: Info,
+        after_seq: Annotated[
+            Long,
+            strawberry.argument(
+                description="The last `logSeq` the client saw (0 for the whole log)."
+            ),
+        ],
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="How many changes at most (default 100, cap 500)."),
+        ] = None,
+    ) -> LogChangePage:
+        if after_seq < 0:
+            raise ValidationError("`afterSeq` cannot be negative; start from 0.", field="after_seq")
+        request = page_request(first, None, "ask again from `lastSeq`")
+        return LogChangePage.from_page(
+            info, changes_page(info.context.db, after_seq, request.first)
+        )
 
     @strawberry.field(description="One event at its latest version, deleted or not.")
     def event(self, info: Info, id: ID) -> Event | None:

@@ -1,36 +1,45 @@
-"""Subscriptions (SPEC §13): `eventAppended`, fed by the in-process event bus after COMMIT.
+"""Subscriptions (SPEC §13): `eventAppended` and `logChanged`, fed by the in-process bus after
+COMMIT.
 
 `default_bus.publish` is called synchronously by the service once its transaction has committed
-(on the event-loop thread when served). Each subscription bridges the bus to an `asyncio.Queue`
-with `call_soon_threadsafe`, which is correct from the loop thread and from any other thread
-(a tool or test writing from a worker), and unsubscribes when the client goes away.
+(on a worker thread when served). Each subscription bridges the bus to an `asyncio.Queue` with
+`call_soon_threadsafe`, which is correct from the loop thread and from any other thread (a tool
+or test writing from a worker), and unsubscribes when the client goes away.
+
+The places a change is about come with it (`Published.places`, read in the write transaction):
+those of the event as the change left it — derived ones included, a move's source, a tag's
+strip — and those of the version an edit replaced or a delete removed, which the projections
+have forgotten by the time a subscriber looks. The location filter reads nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 
-from animaltrack.events.model import Event as DomainEvent
-from animaltrack.services.bus import EventBus, default_bus
+from animaltrack.events.store import APPENDED
+from animaltrack.services.bus import EventBus, Published, default_bus
 from resolvers.context import Info
 from schema import arguments
 from schema.enums import EventType
 from schema.types.events import Event
+from schema.types.log import LogChange
 
 
-async def appended_events(
+async def published_changes(
     bus: EventBus, types: set[str] | None
-) -> AsyncGenerator[DomainEvent, None]:
-    """Events published on `bus` from now on of these types (all when None), until closed."""
+) -> AsyncGenerator[Published, None]:
+    """Changes published on `bus` from now on, to events of these types (all when None),
+    until closed."""
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[DomainEvent] = asyncio.Queue()
+    queue: asyncio.Queue[Published] = asyncio.Queue()
 
-    def listener(event: DomainEvent) -> None:
-        if types is None or event.type in types:
-            loop.call_soon_threadsafe(queue.put_nowait, event)
+    def listener(published: Published) -> None:
+        if types is None or published.event.type in types:
+            loop.call_soon_threadsafe(queue.put_nowait, published)
 
     unsubscribe = bus.subscribe(listener)
     try:
@@ -38,6 +47,11 @@ async def appended_events(
             yield await queue.get()
     finally:
         unsubscribe()
+
+
+def _is_about(published: Published, location: str | None) -> bool:
+    """Whether the change is about `location` (always, without one)."""
+    return location is None or location in published.places
 
 
 @strawberry.type
@@ -54,13 +68,41 @@ class Subscription:
     ) -> AsyncGenerator[Event, None]:
         wanted = {t.value for t in types} if types is not None else None
         location = arguments.filter_id(location_id, "location_id")
-        async for event in appended_events(default_bus, wanted):
-            info.context.loaders.clear()  # a long-lived subscription must not serve stale reads
-            # The places an event is about are derived (a move's source, a tag's strip), so the
-            # location filter reads them once the event has committed.
-            if (
-                location
-                and location not in info.context.loaders.subjects.load(event.id).location_ids
-            ):
+        async for published in published_changes(default_bus, wanted):
+            if published.kind != APPENDED:
                 continue
-            yield Event.from_event(event)
+            if _is_about(published, location):
+                info.context.loaders.clear()  # a long-lived subscription must not serve stale reads
+                yield Event.from_event(published.event)
+
+    @strawberry.subscription(
+        description="Every change to the log once it commits — an event recorded, edited or"
+        " deleted — with its sequence number, so a dashboard can refresh the figures a"
+        " correction changed. Keep the last `logSeq` received; after a reconnect, ask"
+        " `logChanges(afterSeq:)` for what you missed."
+    )
+    async def log_changed(
+        self,
+        info: Info,
+        types: Annotated[
+            list[EventType] | None,
+            strawberry.argument(
+                description="Only changes to events of these types (all when null)."
+            ),
+        ] = None,
+        location_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only changes about this location (all when null). An edit is"
+                " about the places of its old and of its new version, so an egg collection"
+                " moved from Strip 1 to Strip 2 reaches a dashboard of either; a delete is"
+                " about the places of the deleted event."
+            ),
+        ] = None,
+    ) -> AsyncGenerator[LogChange, None]:
+        wanted = {t.value for t in types} if types is not None else None
+        location = arguments.filter_id(location_id, "location_id")
+        async for published in published_changes(default_bus, wanted):
+            if _is_about(published, location):
+                info.context.loaders.clear()  # a long-lived subscription must not serve stale reads
+                yield LogChange.from_change(published.change, published.event)

@@ -15,6 +15,9 @@ What it changes from `strawberry.asgi.GraphQL`, and why:
   behind it; one stopped at the deadline is answered `TIMEOUT`. A query or mutation sent over
   the WebSocket (graphql-transport-ws allows it) runs the same way, with the same cost check
   and deadline: only subscriptions run on the event loop, where they wait for the bus.
+- A subscription sent by POST (or GET) is refused with 400 and code BAD_REQUEST
+  (`SubscriptionOverHttp`) before anything runs: it is served over the WebSocket only, and
+  Strawberry would otherwise run its resolver as a plain field and fail on the result.
 - Only graphql-transport-ws is spoken. A WebSocket whose handshake carried no credentials must
   send its token in the `connection_init` payload (`{"Authorization": "Bearer ..."}`, as
   GraphiQL does with its Headers tab); without a valid one the socket is closed with 4401
@@ -57,7 +60,12 @@ from resolvers.auth import AuthenticationFailed, Authenticator
 from resolvers.context import Context, build_context
 from resolvers.execution import OperationTimedOut, Workers
 from resolvers.failures import new_request_id, timeout_error
-from resolvers.http_errors import DatabaseBusy, database_busy_error, is_busy
+from resolvers.http_errors import (
+    DatabaseBusy,
+    SubscriptionOverHttp,
+    database_busy_error,
+    is_busy,
+)
 from resolvers.limits import MAX_TOKENS
 from store.settings import Settings
 
@@ -208,7 +216,10 @@ class AnimalTrackGraphQL(GraphQL):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         """Strawberry's `execute_single`, run synchronously on a worker (see the module doc)."""
-        allowed = OperationType.from_http(request_adapter.method)
+        operation = _operation_type(request_data.query, request_data.operation_name)
+        if operation is OperationType.SUBSCRIPTION:
+            raise SubscriptionOverHttp
+        allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
         if not self.allow_queries_via_get and request_adapter.method == "GET":
             allowed = allowed - {OperationType.QUERY}
         try:

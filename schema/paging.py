@@ -37,8 +37,11 @@ class PageRequest:
     after: str | None = None
 
 
-def page_request(first: int | None, after: str | None) -> PageRequest:
-    """Check `first`; keep `after` opaque until a decoder for its kind reads it."""
+def page_request(
+    first: int | None, after: str | None, read_on: str = "follow `pageInfo.endCursor`"
+) -> PageRequest:
+    """Check `first`; keep `after` opaque until a decoder for its kind reads it. `read_on`
+    tells, in the refusal, how this list's next page is asked for."""
     if first is None:
         first = DEFAULT_PAGE_SIZE
     if first < 0:
@@ -46,7 +49,7 @@ def page_request(first: int | None, after: str | None) -> PageRequest:
     if first > MAX_PAGE_SIZE:
         raise ValidationError(
             f"`first` is {first}, above the cap of {MAX_PAGE_SIZE} items per page; ask for at"
-            f" most {MAX_PAGE_SIZE} and follow `pageInfo.endCursor`.",
+            f" most {MAX_PAGE_SIZE} and {read_on}.",
             field="first",
         )
     return PageRequest(first, after)

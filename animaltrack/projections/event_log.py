@@ -138,6 +138,16 @@ def locations_of(db, event: Event, intervals: str = "animal_location_intervals")
     return list(dict.fromkeys([*named, *(r[0] for r in rows)]))
 
 
+def places_of(db, event: Event) -> list[str]:
+    """The locations a live event is about as this projection holds them now: those it names,
+    then those its last fold derived."""
+    rows = db.execute(
+        "SELECT location_id FROM event_locations WHERE event_id = ? ORDER BY location_id",
+        (event.id,),
+    ).fetchall()
+    return list(dict.fromkeys([*event.location_ids(), *(r[0] for r in rows)]))
+
+
 def events_about(db, location_ids: Iterable[str], since: tuple[int, str]) -> list[str]:
     """Ids of the live events about one of these locations at or after `since`."""
     rows = db.execute(

@@ -62,6 +62,10 @@ def _page(db, where: _Where, first: int, after: tuple[int, str] | None) -> Event
     return EventPage(events=events, total_count=total, has_next_page=len(rows) > first)
 
 
+def _of_types(where: _Where, types: Iterable[str]) -> None:
+    where.add("e.type IN (SELECT value FROM json_each(?))", json_list(types))
+
+
 def events_page(
     db,
     *,
@@ -79,7 +83,7 @@ def events_page(
     they never match a deleted event."""
     where = _Where()
     if types is not None:
-        where.add("e.type IN (SELECT value FROM json_each(?))", json_list(types))
+        _of_types(where, types)
     if since is not None:
         where.add("e.ts_utc >= ?", since)
     if until is not None:
@@ -104,9 +108,15 @@ def location_log_page(
 
 
 def animal_timeline_page(
-    db, animal_id: str, *, first: int, after: tuple[int, str] | None = None
+    db,
+    animal_id: str,
+    *,
+    first: int,
+    after: tuple[int, str] | None = None,
+    types: Iterable[str] | None = None,
 ) -> EventPage:
-    """The events of an animal and of the animals merged into it (SPEC §10.2)."""
+    """The events of an animal and of the animals merged into it (SPEC §10.2), only of
+    `types` when given (a laying duck's timeline is mostly egg collections)."""
     aliases = [
         r[0]
         for r in db.execute(
@@ -116,6 +126,8 @@ def animal_timeline_page(
     sql, params = events_of_animals([animal_id, *aliases])
     where = _Where()
     where.add(f"e.id IN ({sql})", *params)
+    if types is not None:
+        _of_types(where, types)
     return _page(db, where, first, after)
 
 

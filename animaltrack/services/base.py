@@ -22,7 +22,7 @@ from animaltrack.projections.state import SqlFarmState
 from animaltrack.selection.hashing import compute_roster_hash
 from animaltrack.selection.validation import SelectionContext, validate_selection
 from animaltrack.services import history, nonces, rules
-from animaltrack.services.bus import EventBus, default_bus
+from animaltrack.services.bus import Changes, EventBus, default_bus
 from store import transaction
 
 # build(ts) -> (payload, created animal ids): the service's own part of a command. Nothing
@@ -66,6 +66,7 @@ class Service:
         with transaction(self.db):
             if nonce is not None and (prior := nonces.lookup(self.db, actor, nonce, digest)):
                 return self.store.get_event(prior[1])
+            written = Changes(self.store)
             ts = self.store.clock() if ts_utc is None else ts_utc
             self.store.check_time(ts)
             final_payload, created = build(ts) if build else (payload, [])
@@ -79,7 +80,8 @@ class Service:
                 nonces.remember(
                     self.db, actor, nonce, digest, "event", event.id, self.store.clock()
                 )
-        self.bus.publish(event)
+            published = written.published([event])
+        self.bus.publish(published)
         return event
 
     def _on_selection(self, payload: Payload, selection: SelectionContext | None, ts: int):

@@ -22,6 +22,7 @@ from animaltrack.events.store import EventStore
 from animaltrack.projections.event_animals import events_naming
 from animaltrack.projections.event_log import events_about
 from animaltrack.services import history, nonces
+from animaltrack.services.bus import Changes, EventBus, default_bus
 from animaltrack.services.lifecycle import check_may_change, live_event, request_of
 from store import transaction
 
@@ -38,8 +39,12 @@ def delete_event(
     cascade: bool = False,
     dry_run: bool = False,
     nonce: str | None = None,
+    bus: EventBus | None = None,
 ) -> list[str]:
-    """Tombstone the event (and, with cascade, its dependents); return the tombstoned ids."""
+    """Tombstone the event (and, with cascade, its dependents); return the tombstoned ids.
+
+    Once committed, each tombstone is published on `bus` (default: the process's) with the
+    places its event was about, read before the delete took the event out of them."""
     if reason is not None and len(reason) > MAX_TEXT:
         raise ValidationError(
             f"The reason is {len(reason):,} characters long; keep it to {MAX_TEXT:,}.",
@@ -50,6 +55,7 @@ def delete_event(
         if nonce is not None and not dry_run:
             if prior := nonces.lookup(db, actor, nonce, digest):
                 return json.loads(prior[1])
+        written = Changes(event_store)
         event = live_event(event_store, event_id)
         check_may_change(event, actor=actor, role=role, verb="delete")
         if cascade and role != "admin":
@@ -69,6 +75,7 @@ def delete_event(
         ids = [e.id for e in doomed]
         if dry_run:
             return ids
+        written.about_to_change(doomed)
         for victim in doomed:
             event_store.tombstone(victim, actor=actor, reason=reason)
         history.reconcile(db, event_store, registry, removed=doomed)
@@ -76,6 +83,8 @@ def delete_event(
             nonces.remember(
                 db, actor, nonce, digest, "delete", json.dumps(ids), event_store.clock()
             )
+        published = written.published(doomed)
+    (bus or default_bus).publish(published)
     return ids
 
 

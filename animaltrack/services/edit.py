@@ -18,6 +18,7 @@ from animaltrack.events.store import EventStore
 from animaltrack.projections.state import SqlFarmState
 from animaltrack.reference import require_product
 from animaltrack.services import history, nonces
+from animaltrack.services.bus import Changes, EventBus, default_bus
 from animaltrack.services.lifecycle import check_may_change, live_event, request_of
 from animaltrack.services.products import require_producers
 from store import transaction
@@ -42,8 +43,12 @@ def edit_event(
     ts_utc: int | None = None,
     expected_version: int | None = None,
     nonce: str | None = None,
+    bus: EventBus | None = None,
 ) -> Event:
-    """Write a new version of an event; return it. `payload` may be partial (a dict of changes)."""
+    """Write a new version of an event; return it. `payload` may be partial (a dict of changes).
+
+    Once committed, the edit is published on `bus` (default: the process's), with the places
+    the old version was about, so a dashboard of either the old or the new place hears of it."""
     if payload is not None and not isinstance(payload, dict | Payload):
         raise ValidationError(
             'The payload is the object of the fields to change, such as {"notes": "moved"}.',
@@ -56,6 +61,7 @@ def edit_event(
     with transaction(db):
         if nonce is not None and (prior := nonces.lookup(db, actor, nonce, digest)):
             return event_store.get_event(prior[1])
+        written = Changes(event_store)
         old = live_event(event_store, event_id)
         check_may_change(old, actor=actor, role=role, verb="edit")
         if expected_version is not None and expected_version != old.version:
@@ -68,6 +74,7 @@ def edit_event(
         new_ts = old.ts_utc if ts_utc is None else ts_utc
         if new_payload == old.payload and new_ts == old.ts_utc:
             raise ValidationError("This edit changes nothing.", field="payload")
+        written.about_to_change([old])
         new = event_store.replace_event(old, ts_utc=new_ts, payload=new_payload, edited_by=actor)
         history.reconcile(db, event_store, registry, removed=[old], added=[new])
         if _moved_collection(old, new):
@@ -75,6 +82,8 @@ def edit_event(
             require_producers(SqlFarmState(db), product, new.payload["location_id"], new.ts_utc)
         if nonce is not None:
             nonces.remember(db, actor, nonce, digest, "event", new.id, event_store.clock())
+        published = written.published([new])
+    (bus or default_bus).publish(published)
     return new
 
 

@@ -17,7 +17,15 @@ import strawberry
 from animaltrack.queries.animals import AnimalSnapshot
 from animaltrack.queries.events import animal_timeline_page
 from animaltrack.selection.hashing import compute_roster_hash
-from schema.enums import AnimalStatus, LifeStage, Origin, ReproStatus, Sex, from_domain
+from schema.enums import (
+    AnimalStatus,
+    EventType,
+    LifeStage,
+    Origin,
+    ReproStatus,
+    Sex,
+    from_domain,
+)
 from schema.paging import (
     PageInfo,
     PageRequest,
@@ -115,11 +123,26 @@ class Animal:
 
     @strawberry.field(description="Its events and its aliases' events, newest first.")
     def timeline(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self,
+        info: strawberry.Info,
+        types: Annotated[
+            list[EventType] | None,
+            strawberry.argument(
+                description="Only events of these types (all when null), e.g."
+                " `[ANIMAL_MOVED, ANIMAL_TAGGED]` for a duck whose timeline is mostly egg"
+                " collections. `totalCount` counts these only."
+            ),
+        ] = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> EventConnection:
         request = page_request(first, after)
         page = animal_timeline_page(
-            info.context.db, self.id, first=request.first, after=decode_event_cursor(request.after)
+            info.context.db,
+            self.id,
+            first=request.first,
+            after=decode_event_cursor(request.after),
+            types=[t.value for t in types] if types is not None else None,
         )
         return EventConnection.from_page(info, page, request)
 

@@ -191,3 +191,43 @@ def test_deleting_a_cohort_with_dependents(gql, snapshot):
 def test_deleting_an_unknown_event_is_not_found(gql):
     result = gql.mutate("deleteEvent", {"eventId": "01ARZ3NDEKTSV4RRFFQ69G5FAV"})
     assert result["__typename"] == "NotFound"
+
+
+LOG_CHANGES = """
+  query($afterSeq: Long!, $first: Int) {
+    logChanges(afterSeq: $afterSeq, first: $first) {
+      lastSeq hasMore
+      changes { logSeq kind event { id version payload deleted } }
+    }
+  }
+"""
+
+
+def test_log_changes_lists_an_append_an_edit_and_a_delete_with_the_event_each_left(gql):
+    gql.cohort("Strip 1", 2)
+    start = gql.data(LOG_CHANGES, {"afterSeq": 0, "first": 500})["logChanges"]["lastSeq"]
+    event_id = _eggs(gql, "8")
+    gql.mutate("editEvent", {"eventId": event_id, "payload": {"quantity": "6"}})
+    gql.mutate("deleteEvent", {"eventId": event_id, "reason": "counted twice"})
+
+    page = gql.data(LOG_CHANGES, {"afterSeq": start})["logChanges"]
+    changes = [
+        (c["logSeq"] - start, c["kind"], c["event"]["version"], c["event"]["payload"]["quantity"])
+        for c in page["changes"]
+    ]
+    assert changes == [(1, "APPENDED", 1, "8"), (2, "EDITED", 2, "6"), (3, "DELETED", 2, "6")]
+    assert {c["event"]["id"] for c in page["changes"]} == {event_id}
+    assert (page["lastSeq"], page["hasMore"]) == (start + 3, False)
+    # Paged: one at a time, each page reading on from the last.
+    one = gql.data(LOG_CHANGES, {"afterSeq": start, "first": 1})["logChanges"]
+    assert (one["lastSeq"], one["hasMore"]) == (start + 1, True)
+
+
+def test_log_changes_refuses_a_negative_sequence_number_and_a_page_above_the_cap(gql):
+    for variables, field in (
+        ({"afterSeq": -1}, "afterSeq"),
+        ({"afterSeq": 0, "first": 501}, "first"),
+    ):
+        [error] = gql.execute(LOG_CHANGES, variables)["errors"]
+        assert error["extensions"] == {"code": "VALIDATION", "field": field}, error
+    assert "ask again from `lastSeq`" in error["message"]

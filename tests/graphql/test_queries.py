@@ -153,6 +153,50 @@ def test_an_animal_with_its_location_at_an_instant_tags_timeline_and_aliases(gql
     assert mask(data) == snapshot
 
 
+def test_an_animals_timeline_filtered_by_type_leaves_the_egg_collections_out(gql):
+    """A laying duck's timeline is mostly egg collections; `types` keeps the rest, counted and
+    paged as the whole timeline is."""
+    [duck] = gql.cohort("Strip 1", 1, ts=gql.now - 2 * DAY)
+    for hours in (30, 20, 10):
+        collected = gql.mutate(
+            "collectProduct",
+            {
+                "locationId": gql.location_id("Strip 1"),
+                "productCode": "egg.duck",
+                "quantity": 1,
+                "tsUtc": iso(gql.now - hours * HOUR),
+            },
+        )
+        assert collected["__typename"] == "ProductCollected", collected
+    tagged = gql.mutate(
+        "addTag",
+        {**gql.selection_input(f"id:{duck}"), "tag": "layer", "tsUtc": iso(gql.now - 15 * HOUR)},
+    )
+    assert tagged["__typename"] == "TagAdded", tagged
+    query = """
+      query($id: ID!, $types: [EventType!], $first: Int, $after: String) {
+        animal(id: $id) {
+          timeline(types: $types, first: $first, after: $after) {
+            totalCount nodes { type } pageInfo { hasNextPage endCursor }
+          }
+        }
+      }
+    """
+
+    def timeline(**variables):
+        return gql.data(query, {"id": duck, **variables})["animal"]["timeline"]
+
+    assert timeline()["totalCount"] == 5
+    not_eggs = timeline(types=["ANIMAL_COHORT_CREATED", "ANIMAL_TAGGED"])
+    assert not_eggs["totalCount"] == 2
+    assert [n["type"] for n in not_eggs["nodes"]] == ["ANIMAL_TAGGED", "ANIMAL_COHORT_CREATED"]
+    first = timeline(types=["PRODUCT_COLLECTED"], first=2)
+    rest = timeline(types=["PRODUCT_COLLECTED"], after=first["pageInfo"]["endCursor"])
+    assert (first["totalCount"], len(first["nodes"]), len(rest["nodes"])) == (3, 2, 1)
+    assert first["pageInfo"]["hasNextPage"] and not rest["pageInfo"]["hasNextPage"]
+    assert timeline(types=[])["totalCount"] == 0
+
+
 def test_facets_count_all_matching_animals_at_the_instant(gql, snapshot):
     gql.cohort("Strip 1", 3)
     gql.cohort("Strip 1", 2, sex="MALE")
