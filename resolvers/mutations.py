@@ -125,6 +125,7 @@ class Mutation:
 
     @strawberry.mutation(
         description="Move selected animals, all at one location, to another location."
+        " Send what the `selection` query answered for the filter."
     )
     def move_animals(
         self, info: Info, input: Annotated[inputs.MoveAnimalsInput, _INPUT]
@@ -149,6 +150,7 @@ class Mutation:
 
     @strawberry.mutation(
         description="Change the sex, life stage or reproductive status of selected animals."
+        " Send what the `selection` query answered for the filter."
     )
     def update_attributes(
         self, info: Info, input: Annotated[inputs.UpdateAttributesInput, _INPUT]
@@ -179,11 +181,17 @@ class Mutation:
         )
         return r.AttributesUpdated.from_event(event)
 
-    @strawberry.mutation(description="Put a tag on selected animals.")
+    @strawberry.mutation(
+        description="Put a tag on selected animals."
+        " Send what the `selection` query answered for the filter."
+    )
     def add_tag(self, info: Info, input: Annotated[inputs.AddTagInput, _INPUT]) -> r.AddTagResult:
         return _tag_mutation(info, input, "addTag", p.AnimalTaggedPayload, r.TagAdded)
 
-    @strawberry.mutation(description="Take a tag off selected animals.")
+    @strawberry.mutation(
+        description="Take a tag off selected animals."
+        " Send what the `selection` query answered for the filter."
+    )
     def end_tag(self, info: Info, input: Annotated[inputs.EndTagInput, _INPUT]) -> r.EndTagResult:
         return _tag_mutation(info, input, "endTag", p.AnimalTagEndedPayload, r.TagEnded)
 
@@ -227,6 +235,7 @@ class Mutation:
 
     @strawberry.mutation(
         description="Record that selected animals died, were harvested (with yields) or were sold."
+        " Send what the `selection` query answered for the filter."
     )
     def record_outcome(
         self, info: Info, input: Annotated[inputs.RecordOutcomeInput, _INPUT]
@@ -324,7 +333,8 @@ class Mutation:
     # -- products and feed ---------------------------------------------------------------------
 
     @strawberry.mutation(
-        description="Record a product collected at a location, such as the day's eggs."
+        description="Record a product collected at a location, such as the day's eggs. The"
+        " producers are found by the server, or named with what the `selection` query answered."
     )
     def collect_product(
         self, info: Info, input: Annotated[inputs.CollectProductInput, _INPUT]

@@ -11,6 +11,8 @@ from animaltrack.events.payloads import MAX_TEXT
 from schema.arguments import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
 from schema.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
+_MAX_TEXT = f"{MAX_TEXT:,}".replace(",", " ")
+
 FILTER = f"""A selection filter: which animals, in one line of text.
 
 Terms are separated by spaces and must all hold (AND). A term is `field:value`; `field:a|b` \
@@ -27,11 +29,12 @@ then, normalised like any tag), `nickname`, `location` (its name then or now, or
 The filter is resolved against the farm as it stood at the given time (`at`, or the \
 mutation's `tsUtc`; default: now): each animal's sex, stage, tags and location at that \
 instant. An animal no longer alive is "at" the location where it last was. Without a `status` \
-term only live animals match, so an empty filter selects every live animal; a merged animal's \
-id matches nothing. An unknown location or species is refused. At most {MAX_TEXT:,} characters.
+term only live animals match, so an empty filter selects every live animal (`-status:dead` \
+alone keeps every other status); a merged animal's id matches nothing. An unknown location or \
+species is refused. At most {_MAX_TEXT} characters.
 
 Examples:
-- `species:duck sex:female location:"Strip 1"` — the ducks laying in Strip 1
+- `species:duck sex:female location:"Strip 1"` — the female ducks in Strip 1
 - `species:duck|goose -tag:broody life_stage:adult` — adult ducks and geese not tagged broody
 - `status:dead location:"Strip 1"` — the animals that died in Strip 1
 - `id:01HV8Z3K5Q2W9X7Y6T4R3P2N1M|01HV8Z3K5Q2W9X7Y6T4R3P2N1N` — a hand-picked set"""
@@ -60,7 +63,7 @@ TS_UTC = (
     " (a backdated entry takes its place in history) but not more than 5 minutes ahead of the"
     " server's clock, nor before 1970."
 )
-NOTES = f"Free text kept with the event, at most {MAX_TEXT:,} characters."
+NOTES = f"Free text kept with the event, at most {_MAX_TEXT} characters."
 NONCE = (
     "An optional key, at most 64 characters, that makes a retry safe: the same request sent"
     " again by the same user with the same nonce returns the first success and records"

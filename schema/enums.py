@@ -66,7 +66,8 @@ ReproStatus = _mirror(
 AnimalStatus = _mirror(
     domain.AnimalStatus,
     "AnimalStatus",
-    "Whether an animal is alive, and if not, how it left the flock.",
+    "Whether an animal is alive, and if not, how it left the flock; set by recordOutcome,"
+    " mergeAnimals or correctStatus.",
     {
         "ALIVE": "Alive: on the roster of its location.",
         "DEAD": "Died: an outcome of DEATH, PREDATOR or UNKNOWN.",
@@ -111,8 +112,8 @@ class Role(Enum):
     )
     RECORDER = strawberry.enum_value(
         "recorder",
-        description="Queries and every other mutation; edits and deletes only their own events,"
-        " and only those no later event depends on.",
+        description="Queries and every other mutation; edits its own events, and deletes its"
+        " own events that no later event depends on.",
     )
     VIEWER = strawberry.enum_value("viewer", description="Queries only.")
 

@@ -86,7 +86,7 @@ class Location:
 
     @strawberry.field(
         description="The events about this location, newest first: those that name it and"
-        " those whose animals were here at the time. Deleted events are left out."
+        " those about animals that were here at the time. Deleted events are left out."
     )
     def event_log(
         self,

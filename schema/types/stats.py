@@ -78,7 +78,8 @@ class EggStats:
     )
     layer_eligible_bird_days: Decimal = strawberry.field(
         description="The bird-days of layers only: the part of each animal's time here when it"
-        " was alive, adult, female and of a species that lays an egg product (ducks), to 0.01."
+        " was alive, adult, female and of the species of an egg product (duck, for egg.duck),"
+        " to 0.01."
     )
     layer_eligible_count_now: int = strawberry.field(
         description="How many layer-eligible animals (alive adult females of an egg-laying"
