@@ -11,7 +11,7 @@ the event is recorded at that same instant.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -92,12 +92,21 @@ def _tag_mutation(info: Info, input: Any, mutation: str, payload_type: type, res
     return result.from_event(event)
 
 
-@strawberry.type
+_INPUT = strawberry.argument(description="What to record; see the input type's fields.")
+
+
+@strawberry.type(
+    description="What can be recorded, each mutation answering its success type or a refusal"
+    " (a `UserError`) that records nothing. Viewers may record nothing; recorders everything"
+    " except what says admins only."
+)
 class Mutation:
     # -- animals -------------------------------------------------------------------------------
 
-    @strawberry.mutation
-    def create_cohort(self, info: Info, input: inputs.CreateCohortInput) -> r.CreateCohortResult:
+    @strawberry.mutation(description="Record animals arriving as a group of anonymous birds.")
+    def create_cohort(
+        self, info: Info, input: Annotated[inputs.CreateCohortInput, _INPUT]
+    ) -> r.CreateCohortResult:
         ctx, actor = _start(info, "createCohort")
         payload = _payload(
             p.AnimalCohortCreatedPayload,
@@ -114,8 +123,13 @@ class Mutation:
         )
         return r.CohortCreated.from_event(event)
 
-    @strawberry.mutation
-    def move_animals(self, info: Info, input: inputs.MoveAnimalsInput) -> r.MoveAnimalsResult:
+    @strawberry.mutation(
+        description="Move selected animals, all at one location, to another location."
+        " Send what the `selection` query answered for the filter."
+    )
+    def move_animals(
+        self, info: Info, input: Annotated[inputs.MoveAnimalsInput, _INPUT]
+    ) -> r.MoveAnimalsResult:
         ctx, actor = _start(info, "moveAnimals")
         payload = _payload(
             p.AnimalMovedPayload,
@@ -134,9 +148,12 @@ class Mutation:
         )
         return r.AnimalsMoved.from_event(event)
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Change the sex, life stage or reproductive status of selected animals."
+        " Send what the `selection` query answered for the filter."
+    )
     def update_attributes(
-        self, info: Info, input: inputs.UpdateAttributesInput
+        self, info: Info, input: Annotated[inputs.UpdateAttributesInput, _INPUT]
     ) -> r.UpdateAttributesResult:
         ctx, actor = _start(info, "updateAttributes")
         attributes = {
@@ -164,16 +181,26 @@ class Mutation:
         )
         return r.AttributesUpdated.from_event(event)
 
-    @strawberry.mutation
-    def add_tag(self, info: Info, input: inputs.AddTagInput) -> r.AddTagResult:
+    @strawberry.mutation(
+        description="Put a tag on selected animals."
+        " Send what the `selection` query answered for the filter."
+    )
+    def add_tag(self, info: Info, input: Annotated[inputs.AddTagInput, _INPUT]) -> r.AddTagResult:
         return _tag_mutation(info, input, "addTag", p.AnimalTaggedPayload, r.TagAdded)
 
-    @strawberry.mutation
-    def end_tag(self, info: Info, input: inputs.EndTagInput) -> r.EndTagResult:
+    @strawberry.mutation(
+        description="Take a tag off selected animals."
+        " Send what the `selection` query answered for the filter."
+    )
+    def end_tag(self, info: Info, input: Annotated[inputs.EndTagInput, _INPUT]) -> r.EndTagResult:
         return _tag_mutation(info, input, "endTag", p.AnimalTagEndedPayload, r.TagEnded)
 
-    @strawberry.mutation
-    def promote_animal(self, info: Info, input: inputs.PromoteAnimalInput) -> r.PromoteAnimalResult:
+    @strawberry.mutation(
+        description="Give an animal a nickname, making it an identified individual."
+    )
+    def promote_animal(
+        self, info: Info, input: Annotated[inputs.PromoteAnimalInput, _INPUT]
+    ) -> r.PromoteAnimalResult:
         ctx, actor = _start(info, "promoteAnimal")
         payload = _payload(
             p.AnimalPromotedPayload,
@@ -188,8 +215,10 @@ class Mutation:
         )
         return r.AnimalPromoted.from_event(event)
 
-    @strawberry.mutation
-    def record_hatch(self, info: Info, input: inputs.RecordHatchInput) -> r.RecordHatchResult:
+    @strawberry.mutation(description="Record a hatch: new hatchlings.")
+    def record_hatch(
+        self, info: Info, input: Annotated[inputs.RecordHatchInput, _INPUT]
+    ) -> r.RecordHatchResult:
         ctx, actor = _start(info, "recordHatch")
         payload = _payload(
             p.HatchRecordedPayload,
@@ -204,8 +233,13 @@ class Mutation:
         )
         return r.HatchRecorded.from_event(event)
 
-    @strawberry.mutation
-    def record_outcome(self, info: Info, input: inputs.RecordOutcomeInput) -> r.RecordOutcomeResult:
+    @strawberry.mutation(
+        description="Record that selected animals died, were harvested (with yields) or were sold."
+        " Send what the `selection` query answered for the filter."
+    )
+    def record_outcome(
+        self, info: Info, input: Annotated[inputs.RecordOutcomeInput, _INPUT]
+    ) -> r.RecordOutcomeResult:
         ctx, actor = _start(info, "recordOutcome")
         payload = _payload(
             p.AnimalOutcomePayload,
@@ -224,8 +258,10 @@ class Mutation:
         )
         return r.OutcomeRecorded.from_event(event)
 
-    @strawberry.mutation
-    def merge_animals(self, info: Info, input: inputs.MergeAnimalsInput) -> r.MergeAnimalsResult:
+    @strawberry.mutation(description="Merge animals recorded twice into one survivor. Admins only.")
+    def merge_animals(
+        self, info: Info, input: Annotated[inputs.MergeAnimalsInput, _INPUT]
+    ) -> r.MergeAnimalsResult:
         ctx, actor = _start(info, "mergeAnimals")
         payload = _payload(
             p.AnimalMergedPayload,
@@ -238,8 +274,12 @@ class Mutation:
         )
         return r.AnimalsMerged.from_event(event)
 
-    @strawberry.mutation
-    def correct_status(self, info: Info, input: inputs.CorrectStatusInput) -> r.CorrectStatusResult:
+    @strawberry.mutation(
+        description="Correct animals' status when it was recorded wrong. Admins only."
+    )
+    def correct_status(
+        self, info: Info, input: Annotated[inputs.CorrectStatusInput, _INPUT]
+    ) -> r.CorrectStatusResult:
         ctx, actor = _start(info, "correctStatus")
         payload = _payload(
             p.AnimalStatusCorrectedPayload,
@@ -255,9 +295,9 @@ class Mutation:
 
     # -- locations -----------------------------------------------------------------------------
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Create a location.")
     def create_location(
-        self, info: Info, input: inputs.CreateLocationInput
+        self, info: Info, input: Annotated[inputs.CreateLocationInput, _INPUT]
     ) -> r.CreateLocationResult:
         ctx, actor = _start(info, "createLocation")
         payload = _payload(p.LocationCreatedPayload, name=input.name)
@@ -266,9 +306,9 @@ class Mutation:
         )
         return r.LocationCreated.from_event(event)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Rename a location. Admins only.")
     def rename_location(
-        self, info: Info, input: inputs.RenameLocationInput
+        self, info: Info, input: Annotated[inputs.RenameLocationInput, _INPUT]
     ) -> r.RenameLocationResult:
         ctx, actor = _start(info, "renameLocation")
         payload = _payload(
@@ -279,9 +319,9 @@ class Mutation:
         )
         return r.LocationRenamed.from_event(event)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Take a location out of use. Admins only.")
     def archive_location(
-        self, info: Info, input: inputs.ArchiveLocationInput
+        self, info: Info, input: Annotated[inputs.ArchiveLocationInput, _INPUT]
     ) -> r.ArchiveLocationResult:
         ctx, actor = _start(info, "archiveLocation")
         payload = _payload(p.LocationArchivedPayload, location_id=input.location_id)
@@ -292,9 +332,12 @@ class Mutation:
 
     # -- products and feed ---------------------------------------------------------------------
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Record a product collected at a location, such as the day's eggs. The"
+        " producers are found by the server, or named with what the `selection` query answered."
+    )
     def collect_product(
-        self, info: Info, input: inputs.CollectProductInput
+        self, info: Info, input: Annotated[inputs.CollectProductInput, _INPUT]
     ) -> r.CollectProductResult:
         ctx, actor = _start(info, "collectProduct")
         with_selection = _selection_given(input)
@@ -313,8 +356,10 @@ class Mutation:
         )
         return r.ProductCollected.from_event(event)
 
-    @strawberry.mutation
-    def sell_product(self, info: Info, input: inputs.SellProductInput) -> r.SellProductResult:
+    @strawberry.mutation(description="Record a sale of a product.")
+    def sell_product(
+        self, info: Info, input: Annotated[inputs.SellProductInput, _INPUT]
+    ) -> r.SellProductResult:
         ctx, actor = _start(info, "sellProduct")
         payload = _payload(
             p.ProductSoldPayload,
@@ -329,8 +374,10 @@ class Mutation:
         )
         return r.ProductSold.from_event(event)
 
-    @strawberry.mutation
-    def purchase_feed(self, info: Info, input: inputs.PurchaseFeedInput) -> r.PurchaseFeedResult:
+    @strawberry.mutation(description="Record bags of feed bought.")
+    def purchase_feed(
+        self, info: Info, input: Annotated[inputs.PurchaseFeedInput, _INPUT]
+    ) -> r.PurchaseFeedResult:
         ctx, actor = _start(info, "purchaseFeed")
         payload = _payload(
             p.FeedPurchasedPayload,
@@ -346,8 +393,10 @@ class Mutation:
         )
         return r.FeedPurchased.from_event(event, balance_kg(ctx.db, payload.feed_type_code))
 
-    @strawberry.mutation
-    def give_feed(self, info: Info, input: inputs.GiveFeedInput) -> r.GiveFeedResult:
+    @strawberry.mutation(description="Record feed given at a location.")
+    def give_feed(
+        self, info: Info, input: Annotated[inputs.GiveFeedInput, _INPUT]
+    ) -> r.GiveFeedResult:
         ctx, actor = _start(info, "giveFeed")
         payload = _payload(
             p.FeedGivenPayload,
@@ -361,8 +410,13 @@ class Mutation:
 
     # -- event lifecycle (SPEC §12) ------------------------------------------------------------
 
-    @strawberry.mutation
-    def edit_event(self, info: Info, input: inputs.EditEventInput) -> r.EditEventResult:
+    @strawberry.mutation(
+        description="Change a recorded event's payload or time; the old version is kept."
+        " Recorders edit only their own events."
+    )
+    def edit_event(
+        self, info: Info, input: Annotated[inputs.EditEventInput, _INPUT]
+    ) -> r.EditEventResult:
         from animaltrack.services import edit
 
         ctx, actor = _start(info, "editEvent")
@@ -380,8 +434,13 @@ class Mutation:
         )
         return r.EventEdited.from_event(event)
 
-    @strawberry.mutation
-    def delete_event(self, info: Info, input: inputs.DeleteEventInput) -> r.DeleteEventResult:
+    @strawberry.mutation(
+        description="Delete an event (it stays in the log, marked deleted). Recorders delete"
+        " only their own events that nothing depends on."
+    )
+    def delete_event(
+        self, info: Info, input: Annotated[inputs.DeleteEventInput, _INPUT]
+    ) -> r.DeleteEventResult:
         from animaltrack.services import delete
 
         ctx, actor = _start(info, "deleteEvent")

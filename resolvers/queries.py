@@ -20,7 +20,7 @@ from animaltrack.reference import list_rows
 from animaltrack.selection import compute_roster_hash, parse_filter, resolve_filter
 from animaltrack.services.readmodels import feed_inventory
 from resolvers.context import Info
-from schema import arguments
+from schema import arguments, docs
 from schema.enums import EventType
 from schema.paging import decode_event_cursor, page_request
 from schema.scalars import DateTime, Long
@@ -32,6 +32,12 @@ from schema.types.reference import FeedType, Product, Species, User
 from schema.types.stats import EggStats, FeedStock
 
 ID = strawberry.ID
+
+_LOOKUP_ID = "The id (a ULID, any case); an unknown or malformed id gives null."
+
+
+def _arg(description: str):
+    return strawberry.argument(description=description)
 
 
 def _hashed_location(from_location_id: str | None, location_id: str | None) -> str | None:
@@ -46,22 +52,27 @@ def _hashed_location(from_location_id: str | None, location_id: str | None) -> s
     return source or place
 
 
-@strawberry.type
+@strawberry.type(
+    description="What can be read. Times are UTC instants; calendar days are in the farm's time"
+    " zone (Europe/Lisbon by default)."
+)
 class Query:
-    @strawberry.field(description="The user this request is authenticated as.")
+    @strawberry.field(
+        description="The user this request is authenticated as; null when there is none."
+    )
     def me(self, info: Info) -> User | None:
         user = info.context.user
         return User.from_user(user) if user is not None else None
 
-    @strawberry.field
+    @strawberry.field(description="Every species, active or not, by code.")
     def species(self, info: Info) -> list[Species]:
         return [Species.from_row(row) for row in list_rows(info.context.db, "species")]
 
-    @strawberry.field
+    @strawberry.field(description="Every product, active or not, by code.")
     def products(self, info: Info) -> list[Product]:
         return [Product.from_row(row) for row in list_rows(info.context.db, "products")]
 
-    @strawberry.field
+    @strawberry.field(description="Every feed type, active or not, by code.")
     def feed_types(self, info: Info) -> list[FeedType]:
         return [FeedType.from_row(row) for row in list_rows(info.context.db, "feed_types")]
 
@@ -69,29 +80,41 @@ class Query:
     def locations(self, info: Info) -> list[Location]:
         return [Location.from_record(r) for r in list_locations(info.context.db)]
 
-    @strawberry.field
-    def location(self, info: Info, id: ID) -> Location | None:
+    @strawberry.field(description="One location by id; null when there is none.")
+    def location(self, info: Info, id: Annotated[ID, _arg(_LOOKUP_ID)]) -> Location | None:
         record = info.context.loaders.location.load(arguments.lookup_id(id))
         return Location.from_record(record) if record else None
 
     @strawberry.field(
-        description="The animals a filter selects at `at` (default now), by id (SPEC §8)."
+        description="The animals a filter selects at `at` (default now), a page at a time in"
+        " id order, with their count, roster hash and facets. A filter that does not parse is"
+        " an error with code FILTER_SYNTAX and the `position` of the problem."
     )
     def animals(
         self,
         info: Info,
-        filter: str = "",
-        at: DateTime | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        filter: Annotated[str, _arg(docs.FILTER)] = "",
+        at: Annotated[DateTime | None, _arg(docs.AT)] = None,
+        first: Annotated[int | None, _arg(docs.FIRST)] = None,
+        after: Annotated[str | None, _arg(docs.AFTER)] = None,
     ) -> AnimalConnection:
         ts = arguments.instant(info, at)
         request = page_request(first, after)
         result = resolve_filter(info.context.db, parse_filter(filter), ts)
         return AnimalConnection.build(info, result.animal_ids, ts, request)
 
-    @strawberry.field(description="One animal: its latest state, or its state at `at`.")
-    def animal(self, info: Info, id: ID, at: DateTime | None = None) -> Animal | None:
+    @strawberry.field(
+        description="One animal: its latest state, or its state at `at`; null when there is"
+        " none (or it did not exist yet at `at`). A merged animal is still found by its own id."
+    )
+    def animal(
+        self,
+        info: Info,
+        id: Annotated[ID, _arg(_LOOKUP_ID)],
+        at: Annotated[
+            DateTime | None, _arg("The instant to look at; omit for the latest state.")
+        ] = None,
+    ) -> Animal | None:
         animal_id, loaders = arguments.lookup_id(id), info.context.loaders
         if at is None:
             snapshot = loaders.animal.load(animal_id)
@@ -100,16 +123,28 @@ class Query:
         return Animal.from_snapshot(snapshot) if snapshot else None
 
     @strawberry.field(
-        description="Resolve a filter the way a selection mutation will check it (SPEC §9.2):"
-        " hashed with `fromLocationId` (a move) or `locationId` (a collection), else none."
+        description="What a client asks before a selection mutation (moveAnimals,"
+        " updateAttributes, addTag, endTag, recordOutcome, collectProduct): every animal the"
+        " filter selects at `at`, with the roster hash the mutation will check. Give the"
+        " mutation's `fromLocationId` (a move) or `locationId` (a collection), else neither."
     )
     def selection(
         self,
         info: Info,
-        filter: str,
-        at: DateTime | None = None,
-        from_location_id: ID | None = None,
-        location_id: ID | None = None,
+        filter: Annotated[str, _arg(docs.FILTER)],
+        at: Annotated[
+            DateTime | None,
+            _arg(
+                "The instant to resolve the filter at: the `tsUtc` the mutation will carry"
+                " (default: now)."
+            ),
+        ] = None,
+        from_location_id: Annotated[
+            ID | None, _arg("For a move: the `fromLocationId` the move will carry, if any.")
+        ] = None,
+        location_id: Annotated[
+            ID | None, _arg("For a collection: the `locationId` it will carry.")
+        ] = None,
     ) -> Selection:
         ts = arguments.instant(info, at)
         hashed = _hashed_location(from_location_id, location_id)
@@ -123,18 +158,45 @@ class Query:
             at=ts,
         )
 
-    @strawberry.field(description="Events, newest first; `since`/`until` are inclusive.")
+    @strawberry.field(
+        description="The log's events, newest first (by `tsUtc`, then id), narrowed by every"
+        " argument given."
+    )
     def events(
         self,
         info: Info,
-        types: list[EventType] | None = None,
-        since: DateTime | None = None,
-        until: DateTime | None = None,
-        location_id: ID | None = None,
-        animal_id: ID | None = None,
-        include_deleted: bool = False,
-        first: int | None = None,
-        after: str | None = None,
+        types: Annotated[
+            list[EventType] | None, _arg("Only events of these types (default: all).")
+        ] = None,
+        since: Annotated[
+            DateTime | None, _arg("Only events that happened at or after this instant.")
+        ] = None,
+        until: Annotated[
+            DateTime | None, _arg("Only events that happened at or before this instant.")
+        ] = None,
+        location_id: Annotated[
+            ID | None,
+            _arg(
+                "Only events about this location: naming it, or about animals that were there"
+                " at the time."
+            ),
+        ] = None,
+        animal_id: Annotated[
+            ID | None,
+            _arg(
+                "Only events about this animal: creating or naming it, or collections it is a"
+                " producer of."
+            ),
+        ] = None,
+        include_deleted: Annotated[
+            bool,
+            _arg(
+                "Also list deleted events (default false); `locationId` and `animalId` never"
+                " match one."
+            ),
+        ] = False,
+        first: Annotated[int | None, _arg(docs.FIRST)] = None,
+        after: Annotated[str | None, _arg(docs.AFTER)] = None,
     ) -> EventConnection:
         request = page_request(first, after)
         page = events_page(
@@ -176,18 +238,25 @@ class Query:
             info, changes_page(info.context.db, after_seq, request.first)
         )
 
-    @strawberry.field(description="One event at its latest version, deleted or not.")
-    def event(self, info: Info, id: ID) -> Event | None:
+    @strawberry.field(
+        description="One event at its latest version, deleted or not; null when there is none."
+    )
+    def event(self, info: Info, id: Annotated[ID, _arg(_LOOKUP_ID)]) -> Event | None:
         event = info.context.loaders.event.load(arguments.lookup_id(id))
         return Event.from_event(event) if event else None
 
-    @strawberry.field(description="Egg and feed statistics of a location (SPEC §10.1).")
+    @strawberry.field(
+        description="Eggs, feed, feed cost and bird time at a location over the `windowDays`"
+        " days before `at`; null when the location is unknown."
+    )
     def egg_stats(
         self,
         info: Info,
-        location_id: ID,
-        at: DateTime | None = None,
-        window_days: int = arguments.DEFAULT_WINDOW_DAYS,
+        location_id: Annotated[ID, _arg("The location's id.")],
+        at: Annotated[
+            DateTime | None, _arg("The end of the window, excluded (default: now).")
+        ] = None,
+        window_days: Annotated[int, _arg(docs.WINDOW_DAYS)] = arguments.DEFAULT_WINDOW_DAYS,
     ) -> EggStats | None:
         arguments.window_days(window_days)
         record = info.context.loaders.location.load(arguments.lookup_id(location_id))
@@ -195,6 +264,9 @@ class Query:
             return None
         return EggStats.compute(info, record.id, arguments.instant(info, at), window_days)
 
-    @strawberry.field(description="Stock of every feed type (SPEC §10.2).")
+    @strawberry.field(
+        description="The farm-wide stock of every active feed type, and of any other ever"
+        " bought or given, by code."
+    )
     def feed_inventory(self, info: Info) -> list[FeedStock]:
         return [FeedStock.from_record(r) for r in feed_inventory(info.context.db)]

@@ -54,7 +54,7 @@ def _is_about(published: Published, location: str | None) -> bool:
     return location is None or location in published.places
 
 
-@strawberry.type
+@strawberry.type(description="Live updates over a WebSocket (graphql-transport-ws).")
 class Subscription:
     @strawberry.subscription(
         description="Each event as it is recorded (after it commits), optionally only of some"
@@ -63,8 +63,17 @@ class Subscription:
     async def event_appended(
         self,
         info: Info,
-        types: list[EventType] | None = None,
-        location_id: strawberry.ID | None = None,
+        types: Annotated[
+            list[EventType] | None,
+            strawberry.argument(description="Only events of these types (default: all)."),
+        ] = None,
+        location_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only events about this location: naming it, or about animals that"
+                " were there at the time."
+            ),
+        ] = None,
     ) -> AsyncGenerator[Event, None]:
         wanted = {t.value for t in types} if types is not None else None
         location = arguments.filter_id(location_id, "location_id")

@@ -28,14 +28,19 @@ from animaltrack import errors as domain
 # -- GraphQL error types -------------------------------------------------------------------------
 
 
-@strawberry.interface(description="A refusal the user can act on; `message` says what to do.")
+@strawberry.interface(
+    description="A refusal the user can act on; `message` says what to do. Nothing was recorded."
+)
 class UserError:
-    message: str
+    message: str = strawberry.field(description="What is wrong and what to do, in plain words.")
 
 
-@strawberry.type(description="The input is wrong; `field` names the input at fault (camelCase).")
+@strawberry.type(description="The input is wrong; `field` names the input at fault.")
 class ValidationError(UserError):
-    field: str | None
+    field: str | None = strawberry.field(
+        description="The input field at fault, in camelCase (a key of an edit's payload as"
+        " `payload.keyName`); null when no single field is."
+    )
 
 
 @strawberry.type(description="Something the command names does not exist.")
@@ -54,8 +59,9 @@ class ClockSkew(UserError):
 
 
 @strawberry.type(
-    description="The animals selected now differ from what the client saw (SPEC §9.3); resubmit"
-    " with `confirmed: true` to act on `currentAnimalIds`."
+    description="The animals the filter selects now differ from what the client saw (someone"
+    " recorded a change meanwhile); nothing was recorded. Show the difference, then resubmit"
+    " with `confirmed: true` to act on what the filter selects, or with the new ids and hash."
 )
 class SelectionMismatch(UserError):
     added: list[strawberry.ID] = strawberry.field(
@@ -64,9 +70,13 @@ class SelectionMismatch(UserError):
     removed: list[strawberry.ID] = strawberry.field(
         description="Ids the client had that are no longer selected."
     )
-    current_animal_ids: list[strawberry.ID]
-    current_roster_hash: str
-    current_count: int
+    current_animal_ids: list[strawberry.ID] = strawberry.field(
+        description="What the filter selects now, by id, in ascending order."
+    )
+    current_roster_hash: str = strawberry.field(
+        description="The roster hash of `currentAnimalIds`, to send with them."
+    )
+    current_count: int = strawberry.field(description="How many animals the filter selects now.")
 
 
 @strawberry.type(description="The selection filter does not parse.")
@@ -74,19 +84,31 @@ class FilterSyntaxError(UserError):
     position: int = strawberry.field(description="0-based offset of the problem in the filter.")
 
 
-@strawberry.type(description="The change would make a recorded event break its rules.")
+@strawberry.type(
+    description="The change would make an event already recorded break its rules (for example"
+    " a backdated death before a recorded move of the same animal)."
+)
 class HistoryConflict(UserError):
-    conflicting_event_ids: list[strawberry.ID]
+    conflicting_event_ids: list[strawberry.ID] = strawberry.field(
+        description="The recorded events that would no longer hold."
+    )
 
 
 @strawberry.type(description="The event was edited since the version the edit was based on.")
 class VersionConflict(UserError):
-    current_version: int
+    current_version: int = strawberry.field(
+        description="The event's version now; look at it before editing again."
+    )
 
 
-@strawberry.type(description="Later events depend on the one to delete.")
+@strawberry.type(
+    description="Later events depend on the one to delete; delete those first, or (admins)"
+    " delete with `cascade`."
+)
 class DependentEvents(UserError):
-    dependent_event_ids: list[strawberry.ID]
+    dependent_event_ids: list[strawberry.ID] = strawberry.field(
+        description="The later events that depend on it."
+    )
 
 
 def api_field(field: str | None) -> str | None:

@@ -18,6 +18,7 @@ import strawberry
 
 from animaltrack.events.model import Event as DomainEvent
 from animaltrack.queries.subjects import Subjects
+from schema import docs
 from schema.errors import (
     COMMON_ERRORS,
     SELECTION_ERRORS,
@@ -37,14 +38,17 @@ NEGATIVE_FEED_STOCK = "NEGATIVE_FEED_STOCK"
 
 @strawberry.type(name="Warning", description="The command succeeded, but look at this.")
 class MutationWarning:
-    code: str
-    message: str
+    code: str = strawberry.field(
+        description="A stable code to test on, such as NEGATIVE_FEED_STOCK (more feed given"
+        " than recorded as bought)."
+    )
+    message: str = strawberry.field(description="What to look at, in words.")
 
 
 @strawberry.interface(description="What every successful mutation answers.")
 class MutationSuccess:
-    event: Event
-    warnings: list[MutationWarning]
+    event: Event = strawberry.field(description=docs.EVENT)
+    warnings: list[MutationWarning] = strawberry.field(description=docs.WARNINGS)
 
 
 def _base(event: DomainEvent, warnings: Iterable[MutationWarning] = ()) -> dict[str, Any]:
@@ -63,7 +67,7 @@ def _location(info: strawberry.Info, location_id: str) -> Location | None:
 # -- animals -----------------------------------------------------------------------------------
 
 
-@strawberry.type
+@strawberry.type(description="createCohort succeeded.")
 class CohortCreated(MutationSuccess):
     animal_ids: list[ID] = strawberry.field(description="The new animals, by id.")
 
@@ -72,10 +76,10 @@ class CohortCreated(MutationSuccess):
         return cls(**_base(event), animal_ids=event.entity_refs["animal_ids"])
 
 
-@strawberry.type
+@strawberry.type(description="moveAnimals succeeded.")
 class AnimalsMoved(MutationSuccess):
     animal_ids: list[ID] = strawberry.field(description="The animals actually moved.")
-    to_location_id: ID
+    to_location_id: ID = strawberry.field(description="Where they went.")
 
     @strawberry.field(
         description="Where the animals came from: the location you named, or where they were"
@@ -91,18 +95,18 @@ class AnimalsMoved(MutationSuccess):
         return cls(**_base(event), animal_ids=p["resolved_ids"], to_location_id=p["to_location_id"])
 
 
-@strawberry.type
+@strawberry.type(description="updateAttributes succeeded.")
 class AttributesUpdated(MutationSuccess):
-    animal_ids: list[ID]
+    animal_ids: list[ID] = strawberry.field(description=docs.ANIMAL_IDS)
 
     @classmethod
     def from_event(cls, event: DomainEvent) -> AttributesUpdated:
         return cls(**_base(event), animal_ids=event.payload["resolved_ids"])
 
 
-@strawberry.type
+@strawberry.type(description="addTag succeeded.")
 class TagAdded(MutationSuccess):
-    animal_ids: list[ID]
+    animal_ids: list[ID] = strawberry.field(description=docs.ANIMAL_IDS)
     tag: str = strawberry.field(description="The tag as normalised.")
 
     @classmethod
@@ -111,10 +115,10 @@ class TagAdded(MutationSuccess):
         return cls(**_base(event), animal_ids=p["resolved_ids"], tag=p["tag"])
 
 
-@strawberry.type
+@strawberry.type(description="endTag succeeded.")
 class TagEnded(MutationSuccess):
-    animal_ids: list[ID]
-    tag: str
+    animal_ids: list[ID] = strawberry.field(description=docs.ANIMAL_IDS)
+    tag: str = strawberry.field(description="The tag as normalised.")
 
     @classmethod
     def from_event(cls, event: DomainEvent) -> TagEnded:
@@ -122,12 +126,12 @@ class TagEnded(MutationSuccess):
         return cls(**_base(event), animal_ids=p["resolved_ids"], tag=p["tag"])
 
 
-@strawberry.type
+@strawberry.type(description="promoteAnimal succeeded.")
 class AnimalPromoted(MutationSuccess):
-    animal_id: ID
-    nickname: str
+    animal_id: ID = strawberry.field(description="The promoted animal's id.")
+    nickname: str = strawberry.field(description="Its nickname.")
 
-    @strawberry.field
+    @strawberry.field(description="The promoted animal, as it is now.")
     def animal(self, info: strawberry.Info) -> Animal | None:
         snapshot = info.context.loaders.animal.load(self.animal_id)
         return Animal.from_snapshot(snapshot) if snapshot else None
@@ -138,7 +142,7 @@ class AnimalPromoted(MutationSuccess):
         return cls(**_base(event), animal_id=p["animal_id"], nickname=p["nickname"])
 
 
-@strawberry.type
+@strawberry.type(description="recordHatch succeeded.")
 class HatchRecorded(MutationSuccess):
     animal_ids: list[ID] = strawberry.field(description="The hatchlings, by id.")
 
@@ -147,19 +151,19 @@ class HatchRecorded(MutationSuccess):
         return cls(**_base(event), animal_ids=event.entity_refs["animal_ids"])
 
 
-@strawberry.type
+@strawberry.type(description="recordOutcome succeeded.")
 class OutcomeRecorded(MutationSuccess):
-    animal_ids: list[ID]
+    animal_ids: list[ID] = strawberry.field(description=docs.ANIMAL_IDS)
 
     @classmethod
     def from_event(cls, event: DomainEvent) -> OutcomeRecorded:
         return cls(**_base(event), animal_ids=event.payload["resolved_ids"])
 
 
-@strawberry.type
+@strawberry.type(description="mergeAnimals succeeded.")
 class AnimalsMerged(MutationSuccess):
-    survivor_id: ID
-    merged_ids: list[ID]
+    survivor_id: ID = strawberry.field(description="The animal that stays.")
+    merged_ids: list[ID] = strawberry.field(description="The animals merged into it.")
 
     @classmethod
     def from_event(cls, event: DomainEvent) -> AnimalsMerged:
@@ -167,9 +171,9 @@ class AnimalsMerged(MutationSuccess):
         return cls(**_base(event), survivor_id=p["survivor_id"], merged_ids=p["merged_ids"])
 
 
-@strawberry.type
+@strawberry.type(description="correctStatus succeeded.")
 class StatusCorrected(MutationSuccess):
-    animal_ids: list[ID]
+    animal_ids: list[ID] = strawberry.field(description="The animals whose status was corrected.")
 
     @classmethod
     def from_event(cls, event: DomainEvent) -> StatusCorrected:
@@ -179,11 +183,11 @@ class StatusCorrected(MutationSuccess):
 # -- locations ---------------------------------------------------------------------------------
 
 
-@strawberry.interface
+@strawberry.interface(description="What a mutation of a location answers.")
 class LocationChange(MutationSuccess):
-    location_id: ID
+    location_id: ID = strawberry.field(description="The location's id.")
 
-    @strawberry.field
+    @strawberry.field(description="The location, as it is now.")
     def location(self, info: strawberry.Info) -> Location | None:
         return _location(info, self.location_id)
 
@@ -192,17 +196,17 @@ class LocationChange(MutationSuccess):
         return cls(**_base(event), location_id=event.payload["location_id"])
 
 
-@strawberry.type
+@strawberry.type(description="createLocation succeeded.")
 class LocationCreated(LocationChange):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="renameLocation succeeded.")
 class LocationRenamed(LocationChange):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="archiveLocation succeeded.")
 class LocationArchived(LocationChange):
     pass
 
@@ -210,7 +214,7 @@ class LocationArchived(LocationChange):
 # -- products and feed -------------------------------------------------------------------------
 
 
-@strawberry.type
+@strawberry.type(description="collectProduct succeeded.")
 class ProductCollected(MutationSuccess):
     @strawberry.field(
         description="The producers: the ids given, or the animals of the product's species"
@@ -224,25 +228,32 @@ class ProductCollected(MutationSuccess):
         return cls(**_base(event))
 
 
-@strawberry.type
+@strawberry.type(description="sellProduct succeeded.")
 class ProductSold(MutationSuccess):
     @classmethod
     def from_event(cls, event: DomainEvent) -> ProductSold:
         return cls(**_base(event))
 
 
-@strawberry.type
+@strawberry.type(description="purchaseFeed succeeded.")
 class FeedPurchased(MutationSuccess):
-    balance_kg: Long = strawberry.field(description="Stock of this feed type after the purchase.")
+    balance_kg: Long = strawberry.field(
+        description="The farm's stock of this feed type now, in kg, the purchase included."
+    )
 
     @classmethod
     def from_event(cls, event: DomainEvent, balance_kg: int) -> FeedPurchased:
         return cls(**_base(event), balance_kg=balance_kg)
 
 
-@strawberry.type
+@strawberry.type(
+    description="giveFeed succeeded; a NEGATIVE_FEED_STOCK warning says when the stock went"
+    " below zero."
+)
 class FeedGiven(MutationSuccess):
-    balance_kg: Long = strawberry.field(description="Stock of this feed type afterwards.")
+    balance_kg: Long = strawberry.field(
+        description="The farm's stock of this feed type now, in kg; may be negative."
+    )
 
     @classmethod
     def from_event(cls, event: DomainEvent, balance_kg: int) -> FeedGiven:
@@ -263,19 +274,20 @@ class FeedGiven(MutationSuccess):
 # -- event lifecycle ---------------------------------------------------------------------------
 
 
-@strawberry.type
+@strawberry.type(description="editEvent succeeded; `event` is the new version.")
 class EventEdited(MutationSuccess):
     @classmethod
     def from_event(cls, event: DomainEvent) -> EventEdited:
         return cls(**_base(event))
 
 
-@strawberry.type
+@strawberry.type(description="deleteEvent succeeded (or, on a dry run, would succeed).")
 class EventDeleted(MutationSuccess):
     tombstoned_event_ids: list[ID] = strawberry.field(
-        description="Every event deleted (or, on a dry run, that would be)."
+        description="Every event deleted (or, on a dry run, that would be): the event and, with"
+        " cascade, its dependents."
     )
-    dry_run: bool
+    dry_run: bool = strawberry.field(description="Whether this was a dry run (nothing written).")
 
     @classmethod
     def from_event(cls, event: DomainEvent, tombstoned: list[str], dry_run: bool):
@@ -287,7 +299,13 @@ class EventDeleted(MutationSuccess):
 
 def _result(name: str, success: type, *errors: type):
     members = functools.reduce(operator.or_, (success, *COMMON_ERRORS, *errors))
-    return Annotated[members, strawberry.union(name)]
+    mutation = name.removesuffix("Result")
+    mutation = mutation[0].lower() + mutation[1:]
+    description = (
+        f"What {mutation} answers: `{success.__name__}` when it succeeded, else the refusal"
+        " (a type implementing `UserError`); a refusal records nothing."
+    )
+    return Annotated[members, strawberry.union(name, description=description)]
 
 
 _SELECTION = (*SELECTION_ERRORS, HistoryConflict)

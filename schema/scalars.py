@@ -1,5 +1,8 @@
 """Custom scalars (SPEC §13): `DateTime` for instants, `Decimal` as a string, `Long`, `JSON`.
 
+`Date` is Strawberry's own, parsed and written as it does (`YYYY-MM-DD`); only its description
+is ours, saying which calendar the day belongs to.
+
 Instants are milliseconds since the epoch everywhere in the domain core; the `DateTime` scalar
 writes them as `YYYY-MM-DDTHH:MM:SS.sssZ` and reads only text with an explicit offset (`Z` or
 `+01:00`), so a client can never send a time whose zone the server would have to guess.
@@ -17,6 +20,8 @@ never Python's own text.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import decimal
 import re
 from typing import NewType
@@ -24,6 +29,7 @@ from typing import NewType
 import strawberry
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.scalars import JSON
+from strawberry.schema.types.base_scalars import DateDefinition
 from strawberry.types.scalar import ScalarDefinition
 
 from animaltrack.timefmt import from_iso, to_iso
@@ -112,7 +118,16 @@ LONG_SCALAR: ScalarDefinition = strawberry.scalar(
     parse_value=_long,
 )
 
+DATE_SCALAR: ScalarDefinition = dataclasses.replace(
+    DateDefinition,
+    description=(
+        "A calendar day, written YYYY-MM-DD, in the farm's time zone (Europe/Lisbon unless the"
+        " server is set otherwise): the day runs from local midnight to local midnight."
+    ),
+)
+
 SCALAR_MAP: dict[object, ScalarDefinition] = {
+    datetime.date: DATE_SCALAR,
     DateTime: DATETIME_SCALAR,
     decimal.Decimal: DECIMAL_SCALAR,
     Long: LONG_SCALAR,

@@ -17,6 +17,7 @@ import strawberry
 from animaltrack.queries.animals import AnimalSnapshot
 from animaltrack.queries.events import animal_timeline_page
 from animaltrack.selection.hashing import compute_roster_hash
+from schema import docs
 from schema.enums import (
     AnimalStatus,
     EventType,
@@ -51,28 +52,41 @@ def _location(info: strawberry.Info, location_id: str | None):
     return Location.from_record(record) if record else None
 
 
-@strawberry.type(description="An id merged into this animal (SPEC §5.2 AnimalMerged).")
+@strawberry.type(
+    description="An animal recorded twice and merged into this one: its id now stands for this"
+    " animal."
+)
 class AnimalAlias:
-    alias_id: strawberry.ID
-    merged_at: DateTime
-    event_id: strawberry.ID
+    alias_id: strawberry.ID = strawberry.field(description="The id of the merged animal.")
+    merged_at: DateTime = strawberry.field(description="When the merge took effect (UTC).")
+    event_id: strawberry.ID = strawberry.field(description="The mergeAnimals event.")
 
 
-@strawberry.type(description="One animal, as it is now or as it was at `at`.")
+@strawberry.type(
+    description="One animal, as it is now or as it was at `at`; every attribute below is read"
+    " at that instant."
+)
 class Animal:
-    id: strawberry.ID
-    species_code: str
-    sex: Sex
-    life_stage: LifeStage
-    repro_status: ReproStatus
-    status: AnimalStatus
-    origin: Origin
-    identified: bool
-    nickname: str | None
-    tags: list[str] = strawberry.field(description="Tags active at `at` (or now).")
-    created_at: DateTime
+    id: strawberry.ID = strawberry.field(description="The animal's id (a 26-character ULID).")
+    species_code: str = strawberry.field(description="Its species code, such as duck.")
+    sex: Sex = strawberry.field(description="Its sex.")
+    life_stage: LifeStage = strawberry.field(description="Its life stage.")
+    repro_status: ReproStatus = strawberry.field(description="Its reproductive status.")
+    status: AnimalStatus = strawberry.field(description="Alive, or how it left the flock.")
+    origin: Origin = strawberry.field(description="Where it came from.")
+    identified: bool = strawberry.field(
+        description="Whether it has been promoted to a named individual (promoteAnimal)."
+    )
+    nickname: str | None = strawberry.field(description="Its nickname; null until it is promoted.")
+    tags: list[str] = strawberry.field(
+        description="Tags active at `at` (or now), normalised; empty for an animal no longer"
+        " alive when no `at` is given."
+    )
+    created_at: DateTime = strawberry.field(
+        description="When it came into the records: the time of the cohort or hatch (UTC)."
+    )
     location_id: strawberry.ID | None = strawberry.field(
-        description="Where it is (a dead animal: where it last was)."
+        description="Where it is (an animal no longer alive: where it last was)."
     )
     merged_into_id: strawberry.ID | None = strawberry.field(
         description="The survivor this animal was merged into, if it was."
@@ -100,16 +114,23 @@ class Animal:
             at=snapshot.at,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Its species.")
     def species(self, info: strawberry.Info) -> Species:
         return Species.from_row(info.context.loaders.species.load(self.species_code))
 
-    @strawberry.field
+    @strawberry.field(description="The location of `locationId`.")
     def location(self, info: strawberry.Info) -> LocationType | None:
         return _location(info, self.location_id)
 
-    @strawberry.field(description="Where the animal was at `at` (SPEC §7).")
-    def location_at(self, info: strawberry.Info, at: DateTime) -> LocationType | None:
+    @strawberry.field(
+        description="Where the animal was at `at`: the location it was in then, or for an"
+        " animal no longer alive then, where it last was; null before it existed."
+    )
+    def location_at(
+        self,
+        info: strawberry.Info,
+        at: Annotated[DateTime, strawberry.argument(description="The instant to look at.")],
+    ) -> LocationType | None:
         return _location(info, info.context.loaders.location_at.load((self.id, at)))
 
     @strawberry.field(description="Ids merged into this animal, oldest merge first.")
@@ -133,8 +154,8 @@ class Animal:
                 " collections. `totalCount` counts these only."
             ),
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
+        first: Annotated[int | None, strawberry.argument(description=docs.FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=docs.AFTER)] = None,
     ) -> EventConnection:
         request = page_request(first, after)
         page = animal_timeline_page(
@@ -147,64 +168,81 @@ class Animal:
         return EventConnection.from_page(info, page, request)
 
 
-@strawberry.type
+@strawberry.type(description="One animal of a page, with its cursor.")
 class AnimalEdge:
-    cursor: str
-    node: Animal
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this animal.")
+    node: Animal = strawberry.field(description="The animal.")
 
 
-@strawberry.type
+_COUNT = "How many of the matching animals."
+
+
+@strawberry.type(description="How many matching animals are at one location.")
 class LocationCount:
-    location_id: strawberry.ID
-    count: int
+    location_id: strawberry.ID = strawberry.field(
+        description="The location (for an animal no longer alive: where it last was)."
+    )
+    count: int = strawberry.field(description=_COUNT)
 
-    @strawberry.field
+    @strawberry.field(description="The location of `locationId`.")
     def location(self, info: strawberry.Info) -> LocationType | None:
         return _location(info, self.location_id)
 
 
-@strawberry.type
+@strawberry.type(description="How many matching animals are of one species.")
 class SpeciesCount:
-    species_code: str
-    count: int
+    species_code: str = strawberry.field(description="The species code.")
+    count: int = strawberry.field(description=_COUNT)
 
 
-@strawberry.type
+@strawberry.type(description="How many matching animals are of one sex.")
 class SexCount:
-    sex: Sex
-    count: int
+    sex: Sex = strawberry.field(description="The sex.")
+    count: int = strawberry.field(description=_COUNT)
 
 
-@strawberry.type
+@strawberry.type(description="How many matching animals are at one life stage.")
 class LifeStageCount:
-    life_stage: LifeStage
-    count: int
+    life_stage: LifeStage = strawberry.field(description="The life stage.")
+    count: int = strawberry.field(description=_COUNT)
 
 
-@strawberry.type(description="Roster counts of all matching animals (not just this page).")
+@strawberry.type(
+    description="Roster counts of all matching animals (not just this page) at the list's"
+    " instant, largest count first."
+)
 class AnimalFacets:
-    location: list[LocationCount]
-    species: list[SpeciesCount]
-    sex: list[SexCount]
-    life_stage: list[LifeStageCount]
+    location: list[LocationCount] = strawberry.field(description="Counts by location.")
+    species: list[SpeciesCount] = strawberry.field(description="Counts by species.")
+    sex: list[SexCount] = strawberry.field(description="Counts by sex.")
+    life_stage: list[LifeStageCount] = strawberry.field(description="Counts by life stage.")
 
 
-@strawberry.type(description="A page of animals, by id, with the hash and facets of them all.")
+@strawberry.type(
+    description="A page of animals, in id order, with the count, hash and facets of all the"
+    " matching animals."
+)
 class AnimalConnection:
-    edges: list[AnimalEdge]
-    page_info: PageInfo
-    total_count: int
-    roster_hash: str = strawberry.field(
-        description="compute_roster_hash of every matching id, with no location (SPEC §9.1)."
+    edges: list[AnimalEdge] = strawberry.field(description="The animals of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page lies in the list.")
+    total_count: int = strawberry.field(
+        description="How many animals match in all, across every page."
     )
-    at: DateTime
+    roster_hash: str = strawberry.field(
+        description="A fingerprint of the ids of every matching animal (16 hex digits); it"
+        " changes whenever the set changes. Hashed with no location, so it equals the"
+        " `selection` query's hash only when that one names no location."
+    )
+    at: DateTime = strawberry.field(description="The instant the list describes (UTC).")
     _all_ids: strawberry.Private[list[str]]
 
-    @strawberry.field
+    @strawberry.field(description="The animals of this page, without cursors.")
     def nodes(self) -> list[Animal]:
         return [edge.node for edge in self.edges]
 
-    @strawberry.field
+    @strawberry.field(
+        description="Counts of all matching animals by location, species, sex and life stage."
+    )
     def facets(self, info: strawberry.Info) -> AnimalFacets:
         from animaltrack.queries.animals import facets_at
 
@@ -248,12 +286,19 @@ class AnimalConnection:
         )
 
 
-@strawberry.type(description="What a client asks before a selection mutation (SPEC §9).")
+@strawberry.type(
+    description="The animals a filter selects, as a selection mutation will check them: send"
+    " `filter`, `animalIds` (as `resolvedIds`) and `rosterHash` with the mutation."
+)
 class Selection:
-    filter: str
-    animal_ids: list[strawberry.ID]
-    count: int
-    roster_hash: str = strawberry.field(
-        description="Hashed with the location the mutation will hash (SPEC §9.2)."
+    filter: str = strawberry.field(description="The filter, as given.")
+    animal_ids: list[strawberry.ID] = strawberry.field(
+        description="Every selected animal's id, in ascending order (not paged)."
     )
-    at: DateTime
+    count: int = strawberry.field(description="How many animals are selected.")
+    roster_hash: str = strawberry.field(
+        description="A fingerprint (16 hex digits) of the selected ids together with the"
+        " location asked for (`fromLocationId` or `locationId`, else none), computed exactly as"
+        " the mutation will compute it."
+    )
+    at: DateTime = strawberry.field(description="The instant the filter was resolved at (UTC).")

@@ -22,15 +22,19 @@ def _subjects(info: strawberry.Info, event_id: str) -> Subjects:
     return info.context.loaders.subjects.load(event_id)
 
 
-@strawberry.type(description="A prior version of an edited event.")
+@strawberry.type(description="A prior version of an edited event, as it stood before an edit.")
 class EventRevision:
-    version: int
-    ts_utc: DateTime
-    actor: str
-    entity_refs: JSON
-    payload: JSON
-    edited_at: DateTime
-    edited_by: str
+    version: int = strawberry.field(description="This version's number (1 is the original).")
+    ts_utc: DateTime = strawberry.field(description="When it happened, in this version (UTC).")
+    actor: str = strawberry.field(description="Who recorded the event.")
+    entity_refs: JSON = strawberry.field(description="What this version referred to, as stored.")
+    payload: JSON = strawberry.field(
+        description="This version's payload, in the shape of `Event.payload`."
+    )
+    edited_at: DateTime = strawberry.field(
+        description="When the edit that replaced this version was made (UTC)."
+    )
+    edited_by: str = strawberry.field(description="Who made that edit.")
 
     @classmethod
     def from_record(cls, record: RevisionRecord) -> EventRevision:
@@ -45,12 +49,14 @@ class EventRevision:
         )
 
 
-@strawberry.type(description="The record that an event was deleted.")
+@strawberry.type(
+    description="The record that an event was deleted; the event stays in the log, marked deleted."
+)
 class Tombstone:
-    id: strawberry.ID
-    deleted_at: DateTime
-    actor: str
-    reason: str | None
+    id: strawberry.ID = strawberry.field(description="The tombstone's own id.")
+    deleted_at: DateTime = strawberry.field(description="When the event was deleted (UTC).")
+    actor: str = strawberry.field(description="Who deleted it.")
+    reason: str | None = strawberry.field(description="Why, as given; null when none was given.")
 
     @classmethod
     def from_record(cls, record: TombstoneRecord) -> Tombstone:
@@ -62,19 +68,33 @@ class Tombstone:
         )
 
 
-@strawberry.type(description="One entry of the log, at its latest version.")
+@strawberry.type(
+    description="One entry of the farm's log: something that happened, at its latest version."
+    " Events are never removed: an edit keeps the old version in `revisions`, a delete leaves a"
+    " `tombstone`."
+)
 class Event:
-    id: strawberry.ID
-    type: EventType
-    ts_utc: DateTime = strawberry.field(description="When it happened.")
-    recorded_at: DateTime = strawberry.field(description="When the server learned of it.")
-    actor: str
-    version: int
+    id: strawberry.ID = strawberry.field(
+        description="The event's id (a ULID); later-recorded events have greater ids."
+    )
+    type: EventType = strawberry.field(description="What kind of event it is.")
+    ts_utc: DateTime = strawberry.field(
+        description="When it happened (UTC), as the client said; history is read in this order."
+    )
+    recorded_at: DateTime = strawberry.field(
+        description="When the server learned of it (UTC); later than `tsUtc` for a backdated entry."
+    )
+    actor: str = strawberry.field(description="The username of who recorded it.")
+    version: int = strawberry.field(description="1, plus one for every edit.")
     entity_refs: JSON = strawberry.field(
         description="What the event refers to, as stored: the animals it creates or names and"
         " the locations it names. Where its animals were is in `locationIds`."
     )
-    payload: JSON
+    payload: JSON = strawberry.field(
+        description="What the client recorded, as stored: a JSON object with snake_case keys"
+        ' and enum values in lower case (`{"sex": "female"}`), product quantities as decimal'
+        ' text (`"12"`). Its fields depend on `type`; `editEvent` takes the same shape.'
+    )
 
     @classmethod
     def from_event(cls, event: DomainEvent) -> Event:
@@ -105,11 +125,11 @@ class Event:
     def location_ids(self, info: strawberry.Info) -> list[strawberry.ID]:
         return [strawberry.ID(loc) for loc in _subjects(info, self.id).location_ids]
 
-    @strawberry.field
+    @strawberry.field(description="Whether the event has been deleted.")
     def deleted(self, info: strawberry.Info) -> bool:
         return info.context.loaders.tombstone.load(self.id) is not None
 
-    @strawberry.field
+    @strawberry.field(description="Who deleted the event, when and why; null unless deleted.")
     def tombstone(self, info: strawberry.Info) -> Tombstone | None:
         record = info.context.loaders.tombstone.load(self.id)
         return Tombstone.from_record(record) if record else None
@@ -120,19 +140,23 @@ class Event:
         return [EventRevision.from_record(r) for r in records]
 
 
-@strawberry.type
+@strawberry.type(description="One event of a page, with its cursor.")
 class EventEdge:
-    cursor: str
-    node: Event
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this event.")
+    node: Event = strawberry.field(description="The event.")
 
 
-@strawberry.type(description="A page of events, newest first.")
+@strawberry.type(
+    description="A page of events, newest first (by `tsUtc`, then by id), with the count of all."
+)
 class EventConnection:
-    edges: list[EventEdge]
-    page_info: PageInfo
-    total_count: int
+    edges: list[EventEdge] = strawberry.field(description="The events of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page lies in the list.")
+    total_count: int = strawberry.field(
+        description="How many events the list holds in all, across every page."
+    )
 
-    @strawberry.field
+    @strawberry.field(description="The events of this page, without cursors.")
     def nodes(self) -> list[Event]:
         return [edge.node for edge in self.edges]
 

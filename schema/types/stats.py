@@ -25,40 +25,83 @@ if TYPE_CHECKING:
 LocationType = Annotated["Location", strawberry.lazy("schema.types.locations")]
 
 
-@strawberry.type(description="Eggs collected on one local calendar day.")
+@strawberry.type(description="Eggs collected on one calendar day, in the farm's time zone.")
 class DailyEggs:
-    day: datetime.date
-    eggs: Long
+    day: datetime.date = strawberry.field(description="The calendar day (farm's time zone).")
+    eggs: Long = strawberry.field(description="Eggs collected that day, in pieces.")
 
 
 @strawberry.type(
-    description="Eggs, feed and bird time at a location over [windowStart, windowEnd) (SPEC §10.1)."
+    description="Eggs, feed, feed cost and bird time at one location over a window of whole"
+    " days: from `windowStart` (included) to `windowEnd` (excluded). Backdated entries count"
+    " where they happened; edited events count at their latest version, deleted ones not at"
+    " all. Ratios are rounded half up."
 )
 class EggStats:
-    location_id: strawberry.ID
-    window_start: DateTime
-    window_end: DateTime
-    eggs_total_pcs: Long
-    feed_total_g: Long
-    feed_layers_g: Long
-    feed_cost_cents: Long
-    cost_per_egg_all_eur: Decimal | None
-    cost_per_egg_layers_eur: Decimal | None
-    bird_days: Decimal
-    layer_eligible_bird_days: Decimal
-    layer_eligible_count_now: int
+    location_id: strawberry.ID = strawberry.field(description="The location.")
+    window_start: DateTime = strawberry.field(
+        description="Start of the window, included: `windowEnd` minus the window's days of 24"
+        " hours (UTC)."
+    )
+    window_end: DateTime = strawberry.field(
+        description="End of the window, excluded: the `at` asked for (UTC)."
+    )
+    eggs_total_pcs: Long = strawberry.field(
+        description="Eggs collected here in the window, in pieces (every egg product)."
+    )
+    feed_total_g: Long = strawberry.field(
+        description="Feed given here in the window, in grams (the kilograms given × 1000)."
+    )
+    feed_layers_g: Long = strawberry.field(
+        description="The layers' share of `feedTotalG`, in grams: the feed split in proportion"
+        " to bird time, `feedTotalG × layer-eligible bird time ÷ all bird time`, rounded down;"
+        " 0 when no bird was here."
+    )
+    feed_cost_cents: Long = strawberry.field(
+        description="What the feed given here in the window cost, in cents: each feeding priced"
+        " at the per-kg price of the latest purchase of its feed type at or before it (0 when"
+        " there is none)."
+    )
+    cost_per_egg_all_eur: Decimal | None = strawberry.field(
+        description="Feed cost per egg, in euros, counting the feed of all birds:"
+        " `feedCostCents ÷ 100 ÷ eggsTotalPcs`, to 0.001; null without eggs."
+    )
+    cost_per_egg_layers_eur: Decimal | None = strawberry.field(
+        description="Feed cost per egg, in euros, counting only the layers' share of the feed:"
+        " `feedCostCents ÷ 100 × feedLayersG ÷ feedTotalG ÷ eggsTotalPcs`, to 0.001; null"
+        " without eggs or without feed."
+    )
+    bird_days: Decimal = strawberry.field(
+        description="Bird-days here in the window: the sum over every animal (any species, sex"
+        " or stage) of the time it spent here alive within the window, in days of 24 hours, to"
+        " 0.01."
+    )
+    layer_eligible_bird_days: Decimal = strawberry.field(
+        description="The bird-days of layers only: the part of each animal's time here when it"
+        " was alive, adult, female and of the species of an egg product (duck, for egg.duck),"
+        " to 0.01."
+    )
+    layer_eligible_count_now: int = strawberry.field(
+        description="How many layer-eligible animals (alive adult females of an egg-laying"
+        " species) are here at `windowEnd`."
+    )
     eggs_per_layer_per_day: Decimal | None = strawberry.field(
-        description="Eggs per layer-eligible bird-day, to 0.001."
+        description="Eggs per layer-eligible bird-day: `eggsTotalPcs ÷ layerEligibleBirdDays`"
+        " (the rounded figure shown), to 0.001; null without layer time."
     )
     feed_per_bird_per_day_g: Decimal | None = strawberry.field(
-        description="Grams of feed per bird-day (all birds), to 0.01."
+        description="Grams of feed per bird-day, all birds: `feedTotalG ÷ birdDays`, to 0.01;"
+        " null without bird time."
     )
     feed_cost_per_bird_per_day_eur: Decimal | None = strawberry.field(
-        description="Feed cost in euros per bird-day (all birds), to 0.001."
+        description="Feed cost in euros per bird-day, all birds: `feedCostCents ÷ 100 ÷"
+        " birdDays`, to 0.001; null without bird time."
     )
 
     @strawberry.field(
-        description="Eggs per local calendar day of the window (ANIMALTRACK_TIMEZONE), for charts."
+        description="Eggs per calendar day of the window, in the farm's time zone (Europe/Lisbon"
+        " by default), for charts: every day the window touches, days without eggs included"
+        " (0), the first and last day clipped to the window."
     )
     def daily_eggs(self, info: strawberry.Info) -> list[DailyEggs]:
         from animaltrack.services.stats import daily_egg_series
@@ -70,7 +113,7 @@ class EggStats:
         )
         return [DailyEggs(day=day, eggs=eggs) for day, eggs in series]
 
-    @strawberry.field
+    @strawberry.field(description="The location of `locationId`.")
     def location(self, info: strawberry.Info) -> LocationType | None:
         from schema.types.locations import Location
 
@@ -106,18 +149,31 @@ class EggStats:
         )
 
 
-@strawberry.type(description="Stock of one feed type (SPEC §10.2); the balance may be negative.")
+@strawberry.type(
+    description="The farm-wide stock of one feed type, in kilograms, from every purchase and"
+    " feeding recorded."
+)
 class FeedStock:
-    feed_type_code: str
-    name: str
-    purchased_kg: Long
-    given_kg: Long
-    balance_kg: Long
-    last_purchase_price_per_kg_cents: Long | None
-    last_purchase_at: DateTime | None
-    last_given_at: DateTime | None
+    feed_type_code: str = strawberry.field(description="The feed type's code.")
+    name: str = strawberry.field(description="The feed type's name.")
+    purchased_kg: Long = strawberry.field(description="All feed of this type bought, in kg.")
+    given_kg: Long = strawberry.field(description="All feed of this type given, in kg.")
+    balance_kg: Long = strawberry.field(
+        description="What is left, in kg: `purchasedKg − givenKg`; negative when more was given"
+        " than recorded as bought."
+    )
+    last_purchase_price_per_kg_cents: Long | None = strawberry.field(
+        description="Price per kg of the latest purchase, in cents: its bag price ÷ bag size,"
+        " rounded half up to a whole cent; null before any purchase."
+    )
+    last_purchase_at: DateTime | None = strawberry.field(
+        description="When the latest purchase happened (UTC); null before any."
+    )
+    last_given_at: DateTime | None = strawberry.field(
+        description="When feed of this type was last given (UTC); null before any."
+    )
 
-    @strawberry.field
+    @strawberry.field(description="The feed type of `feedTypeCode`.")
     def feed_type(self, info: strawberry.Info) -> FeedType:
         return FeedType.from_row(info.context.loaders.feed_type.load(self.feed_type_code))
 
