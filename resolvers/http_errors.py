@@ -1,4 +1,4 @@
-"""The HTTP-level refusals (401, 408, 413, 503), built in one place and shaped like GraphQL errors.
+"""HTTP-level refusals (400, 401, 408, 413, 503), built in one place, shaped like GraphQL errors.
 
 Clients already read `{"errors": [{"message", "extensions": {"code"}}]}` from GraphQL answers,
 so the refusals that happen before (or instead of) executing an operation use the same shape,
@@ -65,10 +65,18 @@ def request_timeout(limit_s: float) -> JSONResponse:
     )
 
 
+def bad_request(status_code: int, reason: str) -> JSONResponse:
+    """A request Strawberry's HTTP layer refuses before running anything (bad JSON, no query, an
+    operation by GET, a subscription by POST, a method or content type it does not take):
+    `BAD_REQUEST`, with its own status and reason, in the shape every other refusal has."""
+    return error_response(status_code, reason, "BAD_REQUEST")
+
+
 def database_busy_error() -> dict:
-    """The `errors` entry for a busy database (in a 503, or on a WebSocket, which has no 503)."""
+    """The `errors` entry for a busy database (in a 503, or on a WebSocket, which has no 503):
+    `UNAVAILABLE`, the service's word for "try again shortly"."""
     message = "The database is busy; retry in a moment"
-    return {"message": message, "extensions": {"code": "DATABASE_BUSY"}}
+    return {"message": message, "extensions": {"code": "UNAVAILABLE"}}
 
 
 def database_busy() -> JSONResponse:

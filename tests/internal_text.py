@@ -36,3 +36,9 @@ def messages_in(answer: Any) -> list[str]:
 def leaks(answer: Any) -> list[str]:
     """The messages of `answer` that show internal text."""
     return [m for m in messages_in(answer) if INTERNAL_TEXT.search(m)]
+
+
+def uncoded(answer: Any) -> list[Any]:
+    """The `errors` entries of `answer` without `extensions.code` (SPEC §13: every one has it)."""
+    errors = answer.get("errors") or [] if isinstance(answer, dict) else []
+    return [e for e in errors if not (e.get("extensions") or {}).get("code")]
