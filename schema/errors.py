@@ -10,7 +10,8 @@ Two halves, side by side so they can never disagree:
   member (HTTP 200), never an `errors` entry. Resolvers do not catch.
 * **Queries**: a domain error raised while resolving a query argument (a filter that does not
   parse, a negative window, `first` above the cap) stays a GraphQL error; `DomainErrorCodes`
-  adds `extensions.code` (and `field` or `position`) from the same table.
+  adds `extensions.code` (and `field` or `position`) from the same table, and names the field
+  in the message as the union members do (`api_message`).
 """
 
 from __future__ import annotations
@@ -111,11 +112,20 @@ def _mismatch(error: domain.SelectionMismatchError) -> SelectionMismatch:
     )
 
 
+def api_message(error: domain.AnimalTrackError) -> str:
+    """The message as the API says it: a refusal that names its field names it in camelCase
+    (`resolvedIds: ...`, not the domain's `resolved_ids: ...`)."""
+    field, reason = getattr(error, "field", None), getattr(error, "reason", None)
+    if isinstance(error, domain.ValidationError) and field and reason:
+        return f"{api_field(field)}: {reason}"
+    return error.message
+
+
 MAPPING: dict[type[domain.AnimalTrackError], tuple[type, str, Callable[[Any], Any]]] = {
     domain.ValidationError: (
         ValidationError,
         "VALIDATION",
-        lambda e: ValidationError(message=e.message, field=api_field(e.field)),
+        lambda e: ValidationError(message=api_message(e), field=api_field(e.field)),
     ),
     domain.ParseError: (
         FilterSyntaxError,
@@ -174,7 +184,9 @@ class DomainErrorHandler(strawberry.ExceptionHandler):
 
 
 def _fallback(error: domain.AnimalTrackError) -> ValidationError:
-    return ValidationError(message=error.message, field=api_field(getattr(error, "field", None)))
+    return ValidationError(
+        message=api_message(error), field=api_field(getattr(error, "field", None))
+    )
 
 
 EXCEPTION_HANDLERS: tuple[DomainErrorHandler, ...] = (
@@ -216,6 +228,7 @@ class DomainErrorCodes(SchemaExtension):
         result = self.execution_context.result
         for error in (result.errors or []) if result else []:
             if is_domain_error(error):
+                error.message = api_message(error.original_error)
                 error.extensions = {
                     **(error.extensions or {}),
                     **error_extensions(error.original_error),
