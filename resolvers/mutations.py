@@ -30,6 +30,7 @@ from resolvers.context import Context, Info
 from resolvers.roles import authorize, role_of
 from schema import inputs
 from schema import results as r
+from schema.payloads import from_api
 
 
 def _plain(value: Any) -> Any:
@@ -388,7 +389,7 @@ class Mutation:
             input.event_id,
             actor=actor,
             role=role_of(ctx.user),
-            payload=input.payload,
+            payload=None if input.payload is None else from_api(input.payload),
             ts_utc=input.ts_utc,
             expected_version=input.expected_version,
             nonce=input.nonce,

@@ -214,12 +214,17 @@ class GiveFeedInput:
     nonce: str | None = None
 
 
-@strawberry.input(description="Change an event's payload fields and/or its time (SPEC §12).")
+@strawberry.input(
+    description="Change an event's payload fields and/or its time; the old version is kept"
+    " among its revisions."
+)
 class EditEventInput:
     event_id: ID
     payload: JSON | None = strawberry.field(
         default=None,
-        description="The new payload, keys as in `Event.payload`; omit to keep it.",
+        description="The fields to change, in the shape of `Event.payload` (camelCase keys, enum"
+        ' values as this API\'s enums spell them, e.g. `{"lifeStage": "ADULT", "notes": "..."}`);'
+        " fields left out keep their values. Omit it to change only `tsUtc`.",
     )
     ts_utc: DateTime | None = None
     expected_version: int | None = strawberry.field(

@@ -266,3 +266,37 @@ def test_a_filter_that_does_not_parse_is_reported_before_what_follows_from_it(gq
             "message": "expected a value for sex, e.g. sex:female (at position 4)",
             "position": 4,
         }, name
+
+
+def test_an_edit_names_the_payload_field_at_fault_in_camel_case(gql, valid):
+    """An unknown key, a value out of range and a field an edit cannot change: each refusal
+    names `payload.<field>` as the client wrote it."""
+    bought = gql.mutate("purchaseFeed", valid["purchaseFeed"])
+    cohort = gql.mutate("recordHatch", valid["recordHatch"])
+    edits = {
+        "unknown key": (bought, {"productCode": "egg.duck"}),
+        "out of range": (bought, {"bagPriceCents": -1}),
+        "not editable": (cohort, {"hatchedLive": 2}),
+    }
+    results = {
+        why: _refusal(gql, "editEvent", {"eventId": event["event"]["id"], "payload": payload})
+        for why, (event, payload) in edits.items()
+    }
+    assert results == {
+        "unknown key": {
+            "__typename": "ValidationError",
+            "message": "payload.productCode: is not a field of this event",
+            "field": "payload.productCode",
+        },
+        "out of range": {
+            "__typename": "ValidationError",
+            "message": "payload.bagPriceCents: must be at least 0",
+            "field": "payload.bagPriceCents",
+        },
+        "not editable": {
+            "__typename": "ValidationError",
+            "message": "payload.hatchedLive: cannot be edited: delete the event and record it"
+            " again.",
+            "field": "payload.hatchedLive",
+        },
+    }

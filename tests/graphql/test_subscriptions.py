@@ -78,7 +78,7 @@ def test_a_subscription_filters_by_type_and_location(gql):
 
     wanted, result = asyncio.run(scenario())
     assert result.data["eventAppended"]["id"] == wanted["event"]["id"]
-    assert result.data["eventAppended"]["payload"]["amount_kg"] == 2
+    assert result.data["eventAppended"]["payload"]["amountKg"] == 2
 
 
 def test_a_refused_command_publishes_nothing(gql):

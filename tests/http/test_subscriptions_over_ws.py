@@ -127,4 +127,4 @@ def test_a_subscription_filtered_by_location_skips_other_places(server, admin):
         message = receive(ws)
         assert message["type"] == "next"
         event = message["payload"]["data"]["eventAppended"]
-        assert (event["id"], event["payload"]["amount_kg"]) == (wanted["event"]["id"], 2)
+        assert (event["id"], event["payload"]["amountKg"]) == (wanted["event"]["id"], 2)
