@@ -55,8 +55,10 @@ class ClockSkew(UserError):
 
 
 @strawberry.type(
-    description="The animals selected now differ from what the client saw (SPEC §9.3); resubmit"
-    " with `confirmed: true` to act on `currentAnimalIds`."
+    description="The animals the filter selects now differ from those the client saw (some were"
+    " added or removed); resubmit with `confirmed: true` to act on `currentAnimalIds`. A roster"
+    " hash made for another location, or not by the `selection` query, is a `ValidationError`"
+    " on `rosterHash` instead."
 )
 class SelectionMismatch(UserError):
     added: list[strawberry.ID] = strawberry.field(
