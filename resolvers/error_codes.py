@@ -100,17 +100,26 @@ class GraphQLErrorCodes(SchemaExtension):
 
     def on_execute(self):
         yield
-        result = self.execution_context.result
-        for error in (result.errors or ()) if result else ():
-            if error.path is None:  # no resolver ran: the variables did not coerce
-                with_code(error, BAD_USER_INPUT)
+        _code_unvalidated(self.execution_context.result)
 
     def on_operation(self):
         try:
             yield
         except GraphQLSyntaxError as error:  # raised from a parser cache, past Strawberry's catch
             raise with_code(error, _parse_code(error)) from None
-        result = self.execution_context.result
-        for error in (result.errors or ()) if result else ():
-            if isinstance(error, GraphQLSyntaxError):
-                with_code(error, _parse_code(error))
+        _code_unvalidated(self.execution_context.result)
+
+    def on_stream_result(self, result):
+        """A subscription's results: its variables are coerced after `on_execute` has ended."""
+        _code_unvalidated(result)
+        yield
+
+
+def _code_unvalidated(result) -> None:
+    """Code what validation did not see: a document that does not parse, and variables that do
+    not coerce (errors without a path: no resolver ran). Validation's own are coded already."""
+    for error in (result.errors or ()) if result else ():
+        if isinstance(error, GraphQLSyntaxError):
+            with_code(error, _parse_code(error))
+        elif error.path is None:
+            with_code(error, BAD_USER_INPUT)

@@ -223,11 +223,19 @@ def is_domain_error(error: GraphQLError) -> bool:
 
 
 class DomainErrorCodes(SchemaExtension):
-    """Adds `extensions.code` (and `field` / `position`) to GraphQL errors from domain errors."""
+    """Adds `extensions.code` (and `field` / `position`) to GraphQL errors from domain errors:
+    after a query or mutation runs, and on each result a subscription streams."""
 
     def on_execute(self):
         yield
-        result = self.execution_context.result
+        self._code(self.execution_context.result)
+
+    def on_stream_result(self, result):
+        self._code(result)
+        yield
+
+    @staticmethod
+    def _code(result) -> None:
         for error in (result.errors or []) if result else []:
             if is_domain_error(error):
                 error.message = api_message(error.original_error)
