@@ -128,3 +128,34 @@ def test_a_subscription_filtered_by_location_skips_other_places(server, admin):
         assert message["type"] == "next"
         event = message["payload"]["data"]["eventAppended"]
         assert (event["id"], event["payload"]["amountKg"]) == (wanted["event"]["id"], 2)
+
+
+def test_a_refused_subscription_answers_coded_errors_on_the_socket(server):
+    """graphql-transport-ws's `error` message carries the same coded entries as a POST answer."""
+    token = server.token("guest")
+    with ws_connect(server.ws_url, subprotocols=[PROTOCOL], open_timeout=TIMEOUT_S) as ws:
+        ws.send(
+            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+        )
+        assert receive(ws) == {"type": "connection_ack"}
+        refusals = {
+            "wrong-enum": {"query": SUBSCRIPTION, "variables": {"types": ["FOO"]}},
+            "bad-id": {"query": SUBSCRIPTION, "variables": {"locationId": "nope"}},
+            "unknown-field": {"query": "subscription { bogus }"},
+        }
+        codes = {}
+        for op_id, payload in refusals.items():
+            ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
+            message = receive(ws)
+            while message["type"] == "complete":  # the end of an earlier refused operation
+                message = receive(ws)
+            assert message["id"] == op_id, message
+            errors = (
+                message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+            )
+            codes[op_id] = [error["extensions"]["code"] for error in errors]
+    assert codes == {
+        "wrong-enum": ["BAD_USER_INPUT"],
+        "bad-id": ["VALIDATION"],
+        "unknown-field": ["GRAPHQL_VALIDATION_FAILED"],
+    }
