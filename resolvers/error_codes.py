@@ -13,10 +13,12 @@ stays: its readers are developers):
   `BAD_USER_INPUT`; the depth and alias limits, `QUERY_TOO_COMPLEX` (`resolvers/limits.py`
   codes their rules with `coded_rule`), and so is graphql-core's cap on introspection depth;
   any other rule, `GRAPHQL_VALIDATION_FAILED`;
-- **execution**, before any resolver runs: variable values that do not coerce, `BAD_USER_INPUT`.
+- **execution**, before any resolver runs: variable values that do not coerce, `BAD_USER_INPUT`
+  (for a subscription, on each streamed result, as its variables are coerced later).
 
-Rules are told apart by class, not by their messages: `coded_rule` wraps a rule so that every
-error it reports carries the code.
+Validation rules are told apart by class, not by their messages: `coded_rule` wraps a rule so
+that every error it reports carries the code. Only the token cap, which the parser reports as a
+syntax error, is known by its words.
 """
 
 from __future__ import annotations
