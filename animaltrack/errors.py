@@ -20,11 +20,21 @@ class AnimalTrackError(Exception):
 
 
 class ValidationError(AnimalTrackError):
-    """The command's input is wrong; `field` names the input at fault when there is one."""
+    """The command's input is wrong; `field` names the input at fault when there is one.
 
-    def __init__(self, message: str, field: str | None = None):
+    A message that names its field (`for_field`) keeps the words apart in `reason`, so a layer
+    that spells fields its own way (the API's camelCase) can name the field in its own words.
+    """
+
+    def __init__(self, message: str, field: str | None = None, *, reason: str | None = None):
         super().__init__(message)
         self.field = field
+        self.reason = reason
+
+    @classmethod
+    def for_field(cls, field: str, reason: str) -> ValidationError:
+        """The refusal "`field`: `reason`" (`count: must be at least 1`)."""
+        return cls(f"{field}: {reason}", field=field, reason=reason)
 
 
 class ParseError(AnimalTrackError):

@@ -36,10 +36,8 @@ from resolvers.explorer import STATIC_DIR, explorer_html
 from resolvers.failures import OPERATION_TIMEOUT_S
 from resolvers.http_errors import (
     DatabaseBusy,
-    SubscriptionOverHttp,
     database_busy_handler,
     quiet_refused_handshakes,
-    subscription_over_http_handler,
 )
 from resolvers.limits import caching_extensions, protection_extensions
 from resolvers.middleware.auth import AuthMiddleware
@@ -124,7 +122,6 @@ def create_app(
         ],
         exception_handlers={
             DatabaseBusy: database_busy_handler,
-            SubscriptionOverHttp: subscription_over_http_handler,
         },
         lifespan=lifespan,
     )

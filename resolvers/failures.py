@@ -99,7 +99,15 @@ class TypedFailures(SchemaExtension):
 
     def on_operation(self):
         yield
-        result = self.execution_context.result
+        self._rewrite(self.execution_context.result)
+
+    def on_stream_result(self, result):
+        """Each result a subscription streams, before it is sent (Strawberry's `process_errors`
+        has logged it)."""
+        self._rewrite(result)
+        yield
+
+    def _rewrite(self, result) -> None:
         if not result or not result.errors:
             return
         request_id = request_id_of(self.execution_context)

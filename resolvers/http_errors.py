@@ -65,10 +65,18 @@ def request_timeout(limit_s: float) -> JSONResponse:
     )
 
 
+def bad_request(status_code: int, reason: str) -> JSONResponse:
+    """A request Strawberry's HTTP layer refuses before running anything (bad JSON, no query, an
+    operation by GET, a subscription by POST, a method or content type it does not take):
+    `BAD_REQUEST`, with its own status and reason, in the shape every other refusal has."""
+    return error_response(status_code, reason, "BAD_REQUEST")
+
+
 def database_busy_error() -> dict:
-    """The `errors` entry for a busy database (in a 503, or on a WebSocket, which has no 503)."""
+    """The `errors` entry for a busy database (in a 503, or on a WebSocket, which has no 503):
+    `UNAVAILABLE`, the service's word for "try again shortly"."""
     message = "The database is busy; retry in a moment"
-    return {"message": message, "extensions": {"code": "DATABASE_BUSY"}}
+    return {"message": message, "extensions": {"code": "UNAVAILABLE"}}
 
 
 def database_busy() -> JSONResponse:
@@ -83,21 +91,11 @@ async def database_busy_handler(request: Request, exc: Exception) -> JSONRespons
     return database_busy()
 
 
-class SubscriptionOverHttp(Exception):
-    """A subscription sent by POST (or GET): subscriptions are served over the WebSocket only."""
-
-
 SUBSCRIPTION_OVER_HTTP = (
     "Subscriptions are served over the WebSocket at /graphql (protocol graphql-transport-ws),"
     " not by POST or GET. Open a WebSocket and send this operation there; to read the log's"
     " changes without one, use the query `logChanges`."
 )
-
-
-async def subscription_over_http_handler(request: Request, exc: Exception) -> JSONResponse:
-    """Starlette exception handler for `SubscriptionOverHttp`: 400 with code BAD_REQUEST. The
-    client sent its operation to the wrong transport; nothing ran and nothing is logged."""
-    return error_response(400, SUBSCRIPTION_OVER_HTTP, "BAD_REQUEST")
 
 
 async def deny_websocket(

@@ -27,6 +27,7 @@ from strawberry.extensions import (
 )
 
 from resolvers.cost import QueryCost
+from resolvers.error_codes import QUERY_TOO_COMPLEX, coded_rule
 
 MAX_DEPTH = 12
 MAX_ALIASES = 50
@@ -38,10 +39,14 @@ CACHED_DOCUMENTS = 256
 
 # The depth and alias limits are validation rules. Strawberry's limiter extensions make a new
 # rule class per instance, which would defeat the validation cache (its key holds the rules), so
-# the rule classes are made once here and added per request with AddValidationRules.
+# the rule classes are made once here and added per request with AddValidationRules. Their
+# refusals carry `QUERY_TOO_COMPLEX`, like the cost's.
 _LIMIT_RULES = [
-    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    coded_rule(rule, QUERY_TOO_COMPLEX)
+    for rule in (
+        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    )
 ]
 
 

@@ -5,7 +5,9 @@ becomes a member of the mutation's result union in `schema/errors.py`. Selection
 a `SelectionContext` to the service, which re-checks the roster inside its write transaction
 (SPEC §9.2); the hashed location is the move's `fromLocationId` or the collection's
 `locationId`. When the client gives no `tsUtc`, a selection is checked at the server's now and
-the event is recorded at that same instant.
+the event is recorded at that same instant. A selection mutation's filter is checked before
+anything else, since what is wrong with the ids sent (none, say) follows from a filter that does
+not parse.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import strawberry
 from animaltrack.errors import ValidationError
 from animaltrack.events import payloads as p
 from animaltrack.projections.feed import balance_kg
+from animaltrack.selection.parser import parse_filter
 from animaltrack.selection.validation import SelectionContext
 from animaltrack.services.animal import AnimalService
 from animaltrack.services.feed import FeedService
@@ -27,6 +30,7 @@ from resolvers.context import Context, Info
 from resolvers.roles import authorize, role_of
 from schema import inputs
 from schema import results as r
+from schema.payloads import from_api
 
 
 def _plain(value: Any) -> Any:
@@ -40,6 +44,13 @@ def _plain(value: Any) -> Any:
 def _payload(payload_type: type[p.Payload], **data: Any) -> p.Payload:
     """Build a payload from input fields; absent (None) fields take the payload's defaults."""
     return p.build_payload(payload_type, **{k: _plain(v) for k, v in data.items() if v is not None})
+
+
+def _filter_first(input: Any) -> None:
+    """Refuse a filter that does not parse before anything else in a selection mutation: the
+    ids the client sends came from it, so what is wrong with them (none, say) follows from it."""
+    if input.filter is not None:
+        parse_filter(input.filter)
 
 
 def _selection(input: Any, hashed_location: str | None) -> SelectionContext:
@@ -76,6 +87,7 @@ def _selection_given(input: inputs.CollectProductInput) -> bool:
 def _tag_mutation(info: Info, input: Any, mutation: str, payload_type: type, result: type):
     """addTag and endTag: the same input, opposite events (`AnimalService.add_tag`/`end_tag`)."""
     ctx, actor = _start(info, mutation)
+    _filter_first(input)
     payload = _payload(
         payload_type,
         resolved_ids=input.resolved_ids,
@@ -131,6 +143,7 @@ class Mutation:
         self, info: Info, input: Annotated[inputs.MoveAnimalsInput, _INPUT]
     ) -> r.MoveAnimalsResult:
         ctx, actor = _start(info, "moveAnimals")
+        _filter_first(input)
         payload = _payload(
             p.AnimalMovedPayload,
             resolved_ids=input.resolved_ids,
@@ -156,6 +169,7 @@ class Mutation:
         self, info: Info, input: Annotated[inputs.UpdateAttributesInput, _INPUT]
     ) -> r.UpdateAttributesResult:
         ctx, actor = _start(info, "updateAttributes")
+        _filter_first(input)
         attributes = {
             k: _plain(v)
             for k, v in (
@@ -241,6 +255,7 @@ class Mutation:
         self, info: Info, input: Annotated[inputs.RecordOutcomeInput, _INPUT]
     ) -> r.RecordOutcomeResult:
         ctx, actor = _start(info, "recordOutcome")
+        _filter_first(input)
         payload = _payload(
             p.AnimalOutcomePayload,
             resolved_ids=input.resolved_ids,
@@ -340,6 +355,7 @@ class Mutation:
         self, info: Info, input: Annotated[inputs.CollectProductInput, _INPUT]
     ) -> r.CollectProductResult:
         ctx, actor = _start(info, "collectProduct")
+        _filter_first(input)
         with_selection = _selection_given(input)
         payload = _payload(
             p.ProductCollectedPayload,
@@ -427,7 +443,7 @@ class Mutation:
             input.event_id,
             actor=actor,
             role=role_of(ctx.user),
-            payload=input.payload,
+            payload=None if input.payload is None else from_api(input.payload),
             ts_utc=input.ts_utc,
             expected_version=input.expected_version,
             nonce=input.nonce,

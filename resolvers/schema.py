@@ -15,6 +15,7 @@ from pathlib import Path
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from resolvers.error_codes import GraphQLErrorCodes
 from resolvers.failures import TypedFailures, log_unexpected
 from resolvers.mutations import Mutation
 from resolvers.queries import Query
@@ -40,7 +41,7 @@ def build_schema(extensions: Iterable = ()) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=(DomainErrorCodes, TypedFailures, *extensions),
+        extensions=(GraphQLErrorCodes, DomainErrorCodes, TypedFailures, *extensions),
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         exception_handlers=EXCEPTION_HANDLERS,
     )

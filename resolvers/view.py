@@ -12,12 +12,15 @@ What it changes from `strawberry.asgi.GraphQL`, and why:
   503 and `Retry-After` (SPEC §13), instead of a 200 carrying an opaque error.
 - Operations sent by POST run on a worker thread with its own connection, within a deadline
   (`resolvers/execution.py`), so a slow one never stalls the event loop and the requests
-  behind it; one stopped at the deadline is answered `TIMEOUT`. A query or mutation sent over
-  the WebSocket (graphql-transport-ws allows it) runs the same way, with the same cost check
-  and deadline: only subscriptions run on the event loop, where they wait for the bus.
-- A subscription sent by POST (or GET) is refused with 400 and code BAD_REQUEST
-  (`SubscriptionOverHttp`) before anything runs: it is served over the WebSocket only, and
-  Strawberry would otherwise run its resolver as a plain field and fail on the result.
+  behind it; one stopped at the deadline is answered `TIMEOUT`.
+- A request Strawberry's HTTP layer refuses (no query, an operation by GET, a subscription by
+  POST or GET) keeps its status but is answered as an `errors` entry coded `BAD_REQUEST`, not
+  as plain text; a subscription's says it is served over the WebSocket. Subscriptions are not
+  among the operation types a POST may run: Strawberry would otherwise run their resolver as a
+  plain field and fail on the result.
+- A query or mutation sent over the WebSocket (graphql-transport-ws allows it) runs the same
+  way as by POST, with the same cost check and deadline: only subscriptions run on the event
+  loop, where they wait for the bus.
 - Only graphql-transport-ws is spoken. A WebSocket whose handshake carried no credentials must
   send its token in the `connection_init` payload (`{"Authorization": "Bearer ..."}`, as
   GraphiQL does with its Headers tab); without a valid one the socket is closed with 4401
@@ -61,8 +64,9 @@ from resolvers.context import Context, build_context
 from resolvers.execution import OperationTimedOut, Workers
 from resolvers.failures import new_request_id, timeout_error
 from resolvers.http_errors import (
+    SUBSCRIPTION_OVER_HTTP,
     DatabaseBusy,
-    SubscriptionOverHttp,
+    bad_request,
     database_busy_error,
     is_busy,
 )
@@ -196,11 +200,23 @@ class AnimalTrackGraphQL(GraphQL):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await super().__call__(scope, receive, send)
+            if scope["type"] == "http":
+                await self._answer_http(scope, receive, send)
+            else:
+                await super().__call__(scope, receive, send)
         except sqlite3.OperationalError as error:
             if is_busy(error):
                 raise DatabaseBusy(str(error)) from error
             raise
+
+    async def _answer_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's HTTP branch of `__call__`, with its refusals (plain text there) answered
+        as `errors` entries coded `BAD_REQUEST`."""
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as e:
+            response = bad_request(e.status_code, e.reason)
+        await response(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         user = request.scope.get("state", {}).get("user")
@@ -216,10 +232,9 @@ class AnimalTrackGraphQL(GraphQL):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         """Strawberry's `execute_single`, run synchronously on a worker (see the module doc)."""
-        operation = _operation_type(request_data.query, request_data.operation_name)
-        if operation is OperationType.SUBSCRIPTION:
-            raise SubscriptionOverHttp
-        allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
+        # Subscriptions live on the WebSocket only (Strawberry would also take them by HTTP,
+        # as multipart, and by a plain POST fail them with an opaque error).
+        allowed = OperationType.from_http(request_adapter.method) & _RUN_ON_WORKERS
         if not self.allow_queries_via_get and request_adapter.method == "GET":
             allowed = allowed - {OperationType.QUERY}
         try:
@@ -235,7 +250,10 @@ class AnimalTrackGraphQL(GraphQL):
         except CannotGetOperationTypeError as e:
             raise HTTPException(400, e.as_http_error_reason()) from e
         except InvalidOperationTypeError as e:
-            raise HTTPException(400, e.as_http_error_reason(request_adapter.method)) from e
+            reason = e.as_http_error_reason(request_adapter.method)
+            if e.operation_type == OperationType.SUBSCRIPTION:
+                reason = SUBSCRIPTION_OVER_HTTP
+            raise HTTPException(400, reason) from e
         except MissingQueryError as e:
             raise HTTPException(400, "No GraphQL query found in the request") from e
 

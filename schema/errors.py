@@ -10,7 +10,8 @@ Two halves, side by side so they can never disagree:
   member (HTTP 200), never an `errors` entry. Resolvers do not catch.
 * **Queries**: a domain error raised while resolving a query argument (a filter that does not
   parse, a negative window, `first` above the cap) stays a GraphQL error; `DomainErrorCodes`
-  adds `extensions.code` (and `field` or `position`) from the same table.
+  adds `extensions.code` (and `field` or `position`) from the same table, and names the field
+  in the message as the union members do (`api_message`).
 """
 
 from __future__ import annotations
@@ -59,9 +60,10 @@ class ClockSkew(UserError):
 
 
 @strawberry.type(
-    description="The animals the filter selects now differ from what the client saw (someone"
-    " recorded a change meanwhile); nothing was recorded. Show the difference, then resubmit"
-    " with `confirmed: true` to act on what the filter selects, or with the new ids and hash."
+    description="The animals the filter selects now differ from those the client saw (some were"
+    " added or removed); resubmit with `confirmed: true` to act on `currentAnimalIds`. A roster"
+    " hash made for another location, or not by the `selection` query, is a `ValidationError`"
+    " on `rosterHash` instead."
 )
 class SelectionMismatch(UserError):
     added: list[strawberry.ID] = strawberry.field(
@@ -133,11 +135,20 @@ def _mismatch(error: domain.SelectionMismatchError) -> SelectionMismatch:
     )
 
 
+def api_message(error: domain.AnimalTrackError) -> str:
+    """The message as the API says it: a refusal that names its field names it in camelCase
+    (`resolvedIds: ...`, not the domain's `resolved_ids: ...`)."""
+    field, reason = getattr(error, "field", None), getattr(error, "reason", None)
+    if isinstance(error, domain.ValidationError) and field and reason:
+        return f"{api_field(field)}: {reason}"
+    return error.message
+
+
 MAPPING: dict[type[domain.AnimalTrackError], tuple[type, str, Callable[[Any], Any]]] = {
     domain.ValidationError: (
         ValidationError,
         "VALIDATION",
-        lambda e: ValidationError(message=e.message, field=api_field(e.field)),
+        lambda e: ValidationError(message=api_message(e), field=api_field(e.field)),
     ),
     domain.ParseError: (
         FilterSyntaxError,
@@ -196,7 +207,9 @@ class DomainErrorHandler(strawberry.ExceptionHandler):
 
 
 def _fallback(error: domain.AnimalTrackError) -> ValidationError:
-    return ValidationError(message=error.message, field=api_field(getattr(error, "field", None)))
+    return ValidationError(
+        message=api_message(error), field=api_field(getattr(error, "field", None))
+    )
 
 
 EXCEPTION_HANDLERS: tuple[DomainErrorHandler, ...] = (
@@ -231,13 +244,22 @@ def is_domain_error(error: GraphQLError) -> bool:
 
 
 class DomainErrorCodes(SchemaExtension):
-    """Adds `extensions.code` (and `field` / `position`) to GraphQL errors from domain errors."""
+    """Adds `extensions.code` (and `field` / `position`) to GraphQL errors from domain errors:
+    after a query or mutation runs, and on each result a subscription streams."""
 
     def on_execute(self):
         yield
-        result = self.execution_context.result
+        self._code(self.execution_context.result)
+
+    def on_stream_result(self, result):
+        self._code(result)
+        yield
+
+    @staticmethod
+    def _code(result) -> None:
         for error in (result.errors or []) if result else []:
             if is_domain_error(error):
+                error.message = api_message(error.original_error)
                 error.extensions = {
                     **(error.extensions or {}),
                     **error_extensions(error.original_error),

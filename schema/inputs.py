@@ -337,9 +337,10 @@ class GiveFeedInput:
 class EditEventInput:
     event_id: ID = _d("The event's id.")
     payload: JSON | None = _d(
-        "The payload fields to change, keys as in `Event.payload`; fields left out keep their"
-        " value. The type, actor, a cohort's count and a hatch's number cannot change. Omit to"
-        " keep the payload.",
+        "The payload fields to change, in the shape of `Event.payload` (camelCase keys, enum"
+        ' values as this API\'s enums spell them, e.g. `{"lifeStage": "ADULT", "notes": "..."}`);'
+        " fields left out keep their value. The type, actor, a cohort's count and a hatch's"
+        " number cannot change. Omit to keep the payload.",
         default=None,
     )
     ts_utc: DateTime | None = _d("The event's new time (UTC); omit to keep it.", default=None)

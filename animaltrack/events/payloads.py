@@ -63,14 +63,14 @@ Tag = Annotated[str, AfterValidator(_tag)]
 
 
 def _distinct_ids(ids: list[str]) -> list[str]:
+    if not ids:
+        raise ValueError("names no animal; select at least one")
     if len(set(ids)) != len(ids):
         raise ValueError("the same animal is listed twice")
     return ids
 
 
-IdList = Annotated[
-    list[Id], Field(min_length=1, max_length=MAX_COHORT), AfterValidator(_distinct_ids)
-]
+IdList = Annotated[list[Id], Field(max_length=MAX_COHORT), AfterValidator(_distinct_ids)]
 
 
 def _positive_quantity(value: Decimal) -> Decimal:
@@ -304,7 +304,9 @@ def build_payload(payload_type: type[Payload], **data: Any) -> Payload:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or None
         message = _in_words(first)
-        raise ValidationError(f"{field}: {message}" if field else message, field=field) from exc
+        if field is None:
+            raise ValidationError(message) from exc
+        raise ValidationError.for_field(field, message) from exc
 
 
 def revised(payload: P, **changes: Any) -> P:

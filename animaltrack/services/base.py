@@ -20,7 +20,11 @@ from animaltrack.events.store import EventStore
 from animaltrack.projections.base import ProjectionRegistry
 from animaltrack.projections.state import SqlFarmState
 from animaltrack.selection.hashing import compute_roster_hash
-from animaltrack.selection.validation import SelectionContext, validate_selection
+from animaltrack.selection.validation import (
+    SelectionContext,
+    stale_hash_error,
+    validate_selection,
+)
 from animaltrack.services import history, nonces, rules
 from animaltrack.services.bus import Changes, EventBus, default_bus
 from store import transaction
@@ -107,6 +111,8 @@ class Service:
         if selection.ts_utc is None:
             selection = dataclasses.replace(selection, ts_utc=ts)
         result = validate_selection(self.db, selection)
+        if not result.valid and not (result.diff.added or result.diff.removed):
+            raise stale_hash_error(self.db, selection)  # the same animals: the hash is at fault
         if not result.valid:
             raise SelectionMismatchError(result)
         if result.diff is None:

@@ -90,15 +90,17 @@ def edit_event(
 def _edited_payload(old: Event, changes: dict[str, Any]) -> dict[str, Any]:
     for field in _FROZEN_FIELDS.get(old.type, ()):
         if field in changes and changes[field] != old.payload.get(field):
-            raise ValidationError(
-                f"'{field}' cannot be edited: delete the event and record it again.", field=field
+            raise ValidationError.for_field(
+                f"payload.{field}", "cannot be edited: delete the event and record it again."
             )
     merged = {**old.payload, **changes}
     try:
         return dump_payload(build_payload(PAYLOAD_TYPES[old.type], **merged))
     except ValidationError as error:  # name the field as the caller gave it: inside `payload`
-        field = f"payload.{error.field}" if error.field else "payload"
-        raise ValidationError(error.message, field=field) from error
+        if error.field is None:
+            raise ValidationError(error.message, field="payload") from error
+        field, reason = f"payload.{error.field}", error.reason or error.message
+        raise ValidationError.for_field(field, reason) from error
 
 
 def _moved_collection(old: Event, new: Event) -> bool:

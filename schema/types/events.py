@@ -1,7 +1,8 @@
 """Events of the log (SPEC §4), with their revisions and tombstones, and event pages.
 
-`payload` and `entityRefs` are the stored JSON, keys as stored (snake_case); an edit takes a
-payload of the same shape.
+`payload` speaks the API's conventions (camelCase keys, enum values as the GraphQL enums spell
+them; `schema/payloads.py`), and an edit takes a payload of the same shape. `entityRefs` is the
+stored JSON, keys as stored.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from animaltrack.queries.events import EventPage
 from animaltrack.queries.subjects import Subjects
 from schema.enums import EventType
 from schema.paging import PageInfo, PageRequest, event_cursor
+from schema.payloads import to_api
 from schema.scalars import JSON, DateTime
 
 
@@ -43,7 +45,7 @@ class EventRevision:
             ts_utc=record.ts_utc,
             actor=record.actor,
             entity_refs=record.entity_refs,
-            payload=record.payload,
+            payload=to_api(record.payload),
             edited_at=record.edited_at_utc,
             edited_by=record.edited_by,
         )
@@ -91,9 +93,9 @@ class Event:
         " the locations it names. Where its animals were is in `locationIds`."
     )
     payload: JSON = strawberry.field(
-        description="What the client recorded, as stored: a JSON object with snake_case keys"
-        ' and enum values in lower case (`{"sex": "female"}`), product quantities as decimal'
-        ' text (`"12"`). Its fields depend on `type`; `editEvent` takes the same shape.'
+        description="What the event says, by its type: camelCase keys, enum values as this"
+        ' API\'s enums spell them (`{"lifeStage": "ADULT", "feedTypeCode": "layer"}`; codes such'
+        " as feed types and products stay as they are). `editEvent` takes the same shape."
     )
 
     @classmethod
@@ -106,7 +108,7 @@ class Event:
             actor=event.actor,
             version=event.version,
             entity_refs=event.entity_refs,
-            payload=event.payload,
+            payload=to_api(event.payload),
         )
 
     @strawberry.field(

@@ -11,8 +11,9 @@ answers what an HTTP client would read, a dict with `data` and, when there are a
   `tests/live_server.py`) over one keep-alive connection, authenticated with an API token;
   the server's clock is the real one, so every time it is given must lie in the past.
 
-Every answer either backend reads is checked for Python, Pydantic and SQLite text
-(`tests/internal_text.py`), so the whole suite scans the messages it provokes.
+Every answer either backend reads is checked for Python, Pydantic and SQLite text and for an
+`errors` entry without `extensions.code` (`tests/internal_text.py`), so the whole suite scans
+the messages it provokes.
 
 Tests that run on both write their times relative to `now` (`gql.now - DAY`), so that one
 masked snapshot fits both backends; a test may instead fix an instant in the past of both
@@ -32,7 +33,7 @@ from animaltrack.timefmt import from_iso, to_iso
 from resolvers.auth import User
 from resolvers.context import build_context
 from resolvers.schema import build_schema
-from tests.internal_text import leaks
+from tests.internal_text import leaks, uncoded
 
 DAY = 86_400_000
 HOUR = 3_600_000
@@ -165,6 +166,7 @@ class GraphQLDriver(GraphQLClient):
         if result.errors:
             response["errors"] = [error.formatted for error in result.errors]
         assert leaks(response) == [], response
+        assert uncoded(response) == [], response
         return response
 
 
@@ -206,6 +208,7 @@ class HttpGraphQLDriver(GraphQLClient):
         assert response.status_code == 200, (response.status_code, response.text)
         answer = response.json()
         assert leaks(answer) == [], answer
+        assert uncoded(answer) == [], answer
         return answer
 
     def close(self) -> None:

@@ -100,18 +100,71 @@ def test_the_selection_query_hashes_the_location_the_mutation_hashes(gql):
     assert listing["animals"]["rosterHash"] == plain["rosterHash"]
 
 
-def test_a_move_hashed_without_its_source_is_a_mismatch(gql):
-    """The move hashes exactly the client's `fromLocationId`; a hash made without it differs."""
-    gql.cohort("Strip 1", 2)
-    seen = gql.selection(FILTER)  # hashed with no location
-    result = gql.mutate(
+def _move(gql, seen: dict, **input) -> dict:
+    return gql.mutate(
         "moveAnimals",
         {
             "filter": FILTER,
             "resolvedIds": seen["animalIds"],
             "rosterHash": seen["rosterHash"],
-            "fromLocationId": gql.location_id("Strip 1"),
-            "toLocationId": gql.location_id("Strip 2"),
+            "toLocationId": gql.location_id("Nursery 1"),
+            **input,
         },
     )
-    assert result["__typename"] == "SelectionMismatch"
+
+
+def _stale_hash(message: str) -> dict:
+    return {"__typename": "ValidationError", "message": message, "field": "rosterHash"}
+
+
+def test_a_move_hashed_without_its_source_says_so(gql):
+    """The move hashes exactly the client's `fromLocationId`; the animals did not change, so the
+    answer says what is wrong with the hash instead of "0 added, 0 removed"."""
+    gql.cohort("Strip 1", 2)
+    before = gql.event_count()
+    result = _move(gql, gql.selection(FILTER), fromLocationId=gql.location_id("Strip 1"))
+    assert result == _stale_hash(
+        "The roster hash of these animals was made without a location, but this command names"
+        " 'Strip 1' (a move's fromLocationId, a collection's locationId): ask `selection` with"
+        " that same location and send the rosterHash it gives."
+    )
+    assert gql.event_count() == before
+
+
+def test_a_hash_made_for_another_location_says_which(gql):
+    gql.cohort("Strip 1", 2)
+    strip_1, strip_2 = gql.location_id("Strip 1"), gql.location_id("Strip 2")
+    seen = gql.selection(FILTER, fromLocationId=strip_2)
+    assert _move(gql, seen, fromLocationId=strip_1) == _stale_hash(
+        "The roster hash of these animals was made for 'Strip 2', but this command names"
+        " 'Strip 1': ask `selection` with 'Strip 1' as its fromLocationId or locationId and send"
+        " the rosterHash it gives."
+    )
+    assert _move(gql, gql.selection(FILTER, locationId=strip_1)) == _stale_hash(
+        "The roster hash of these animals was made for 'Strip 1', but this command names no"
+        " location: ask `selection` without fromLocationId or locationId and send the rosterHash"
+        " it gives."
+    )
+
+
+def test_a_made_up_hash_says_it_was_not_made_by_the_selection_query(gql):
+    gql.cohort("Strip 1", 2)
+    seen = {**gql.selection(FILTER), "rosterHash": "0123456789abcdef"}
+    assert _move(gql, seen) == _stale_hash(
+        "The roster hash was not made by the `selection` query for these animals: ask"
+        " `selection` again and send the rosterHash it gives."
+    )
+
+
+def test_a_real_change_with_a_hash_made_elsewhere_is_still_a_mismatch(gql):
+    """Animals added or removed are what a `SelectionMismatch` is for, whatever the hash."""
+    gql.cohort("Strip 1", 2)
+    seen = gql.selection(FILTER)
+    [newcomer] = gql.cohort("Strip 1", 1)
+    result = _move(gql, seen, fromLocationId=gql.location_id("Strip 1"))
+    assert (result["__typename"], result["message"]) == (
+        "SelectionMismatch",
+        "The selection changed since you looked: 1 animal(s) added, 0 removed. Check the new"
+        " list and confirm to go ahead.",
+    )
+    assert newcomer in gql.selection(FILTER)["animalIds"]

@@ -226,3 +226,77 @@ def test_every_selection_mutation_refuses_a_stale_selection_and_a_bad_filter(gql
         dict.fromkeys(SELECTION_MUTATIONS, ("FilterSyntaxError", 4))
     )
     assert mask({"stale": stale, "unparsable": unparsable}) == snapshot
+
+
+# -- the farmer's words: each refusal names the input's field in camelCase, in its own words --
+
+
+def _refusal(gql, name: str, input: dict, selection: str = "") -> dict:
+    [(_, result)] = _refusals(gql, {name: input}, selection).items()
+    return result
+
+
+def test_a_count_below_one_says_so_naming_count(gql, valid):
+    result = _refusal(gql, "createCohort", {**valid["createCohort"], "count": 0})
+    assert result == {
+        "__typename": "ValidationError",
+        "message": "count: must be at least 1",
+        "field": "count",
+    }
+
+
+def test_no_resolved_ids_says_no_animal_is_selected_naming_resolved_ids(gql, valid):
+    result = _refusal(gql, "moveAnimals", {**valid["moveAnimals"], "resolvedIds": []})
+    assert result == {
+        "__typename": "ValidationError",
+        "message": "resolvedIds: names no animal; select at least one",
+        "field": "resolvedIds",
+    }
+
+
+def test_a_filter_that_does_not_parse_is_reported_before_what_follows_from_it(gql, valid):
+    """The ids came from the filter: with both wrong, the filter's error is the one to fix."""
+    bad = {"filter": "sex:", "resolvedIds": []}
+    for name in SELECTION_MUTATIONS:
+        result = _refusal(
+            gql, name, {**valid[name], **bad}, "... on FilterSyntaxError { position }"
+        )
+        assert result == {
+            "__typename": "FilterSyntaxError",
+            "message": "expected a value for sex, e.g. sex:female (at position 4)",
+            "position": 4,
+        }, name
+
+
+def test_an_edit_names_the_payload_field_at_fault_in_camel_case(gql, valid):
+    """An unknown key, a value out of range and a field an edit cannot change: each refusal
+    names `payload.<field>` as the client wrote it."""
+    bought = gql.mutate("purchaseFeed", valid["purchaseFeed"])
+    cohort = gql.mutate("recordHatch", valid["recordHatch"])
+    edits = {
+        "unknown key": (bought, {"productCode": "egg.duck"}),
+        "out of range": (bought, {"bagPriceCents": -1}),
+        "not editable": (cohort, {"hatchedLive": 2}),
+    }
+    results = {
+        why: _refusal(gql, "editEvent", {"eventId": event["event"]["id"], "payload": payload})
+        for why, (event, payload) in edits.items()
+    }
+    assert results == {
+        "unknown key": {
+            "__typename": "ValidationError",
+            "message": "payload.productCode: is not a field of this event",
+            "field": "payload.productCode",
+        },
+        "out of range": {
+            "__typename": "ValidationError",
+            "message": "payload.bagPriceCents: must be at least 0",
+            "field": "payload.bagPriceCents",
+        },
+        "not editable": {
+            "__typename": "ValidationError",
+            "message": "payload.hatchedLive: cannot be edited: delete the event and record it"
+            " again.",
+            "field": "payload.hatchedLive",
+        },
+    }

@@ -39,7 +39,7 @@ def test_create_cohort_answers_the_new_animal_ids(gql, snapshot):
     )
     assert result["__typename"] == "CohortCreated"
     assert len(result["animalIds"]) == 3
-    assert result["event"]["payload"]["sex"] == "unknown"  # the default
+    assert result["event"]["payload"]["sex"] == "UNKNOWN"  # the default
     assert mask(result) == snapshot
 
 
@@ -169,7 +169,7 @@ def test_create_rename_and_archive_a_location(gql, snapshot):
         {"name": "Pond", "tsUtc": iso(gql.now - DAY)},
         "... on LocationCreated { location { name active } }",
     )
-    location_id = created["event"]["payload"]["location_id"]
+    location_id = created["event"]["payload"]["locationId"]
     renamed = gql.mutate(
         "renameLocation",
         {"locationId": location_id, "newName": "Big Pond", "tsUtc": iso(gql.now - DAY + HOUR)},
@@ -213,7 +213,7 @@ def test_collect_product_with_a_selection_hashes_the_location(gql, flock):
     )
     assert result["__typename"] == "ProductCollected"
     assert result["animalIds"] == sorted(flock[:2])
-    assert result["event"]["payload"]["resolved_ids"] == sorted(flock[:2])
+    assert result["event"]["payload"]["resolvedIds"] == sorted(flock[:2])
 
 
 def test_collect_product_refuses_half_a_selection(gql, flock):

@@ -78,7 +78,7 @@ def test_a_subscription_filters_by_type_and_location(gql):
 
     wanted, result = asyncio.run(scenario())
     assert result.data["eventAppended"]["id"] == wanted["event"]["id"]
-    assert result.data["eventAppended"]["payload"]["amount_kg"] == 2
+    assert result.data["eventAppended"]["payload"]["amountKg"] == 2
 
 
 def test_a_refused_command_publishes_nothing(gql):
@@ -93,3 +93,28 @@ def test_a_refused_command_publishes_nothing(gql):
     refused, accepted, result = asyncio.run(scenario())
     assert refused["__typename"] == "ValidationError"
     assert result.data["eventAppended"]["id"] == accepted["event"]["id"]
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "code"),
+    [
+        ("subscription { eventAppended(types: [FOO]) { id } ", None, "GRAPHQL_VALIDATION_FAILED"),
+        ("subscription { bogus }", None, "GRAPHQL_VALIDATION_FAILED"),
+        ("subscription { eventAppended(types: [FOO]) { id } }", None, "BAD_USER_INPUT"),
+        (SUBSCRIPTION, {"types": ["FOO"]}, "BAD_USER_INPUT"),
+        (SUBSCRIPTION, {"locationId": "nope"}, "VALIDATION"),
+    ],
+    ids=["syntax", "unknown-field", "wrong-enum", "wrong-enum-variable", "bad-location-id"],
+)
+def test_a_refused_subscription_streams_errors_with_a_code(gql, query, variables, code):
+    """The stream's results are coded like a query's answer (SPEC §13: every `errors` entry)."""
+
+    async def first_result():
+        stream = await gql.schema.subscribe(
+            query, variable_values=variables, context_value=gql.context()
+        )
+        async with asyncio.timeout(TIMEOUT):
+            return await stream.__anext__()
+
+    result = asyncio.run(first_result())
+    assert [error.formatted["extensions"]["code"] for error in result.errors] == [code]

@@ -12,7 +12,8 @@ also counts every GraphQL `errors` entry with a path as a server fault; ours are
 refusals of bad query arguments that SPEC §13 asks for, so it cannot be used here.)
 The check `no_internal_text` reads every `errors[].message` and every `message` anywhere in
 `data` (the union members), records each in `ANIMALTRACK_FUZZ_MESSAGES` (one JSON string a
-line, for the test to scan and count) and fails on Python, Pydantic or SQLite text.
+line, for the test to scan and count) and fails on Python, Pydantic or SQLite text, a field
+named in snake_case, or an `errors` entry without `extensions.code`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis.graphql import nodes
 
-from tests.internal_text import INTERNAL_TEXT, messages_in
+from tests.internal_text import leaks, messages_in, uncoded
 
 MESSAGES_FILE = os.environ.get("ANIMALTRACK_FUZZ_MESSAGES")
 KNOWN_IDS = [i for i in os.environ.get("ANIMALTRACK_FUZZ_IDS", "").split(",") if i]
@@ -117,7 +118,8 @@ def no_server_error(ctx, response, case) -> None:
 
 @schemathesis.check
 def no_internal_text(ctx, response, case) -> None:
-    """No message shows Python's, Pydantic's or SQLite's text (SPEC §13 Errors)."""
+    """No message shows Python's, Pydantic's or SQLite's text, and every `errors` entry has a
+    code (SPEC §13 Errors)."""
     try:
         answer = json.loads(response.content)
     except ValueError:
@@ -126,6 +128,8 @@ def no_internal_text(ctx, response, case) -> None:
     if MESSAGES_FILE and messages:
         with open(MESSAGES_FILE, "a", encoding="utf-8") as out:
             out.writelines(json.dumps(m) + "\n" for m in messages)
-    leaked = [m for m in messages if INTERNAL_TEXT.search(m)]
+    leaked = leaks(answer)
     if leaked:
         raise AssertionError(f"internal text in the answer: {leaked[0][:300]}")
+    if not_coded := uncoded(answer):
+        raise AssertionError(f"an errors entry without extensions.code: {not_coded[0]!r:.300}")

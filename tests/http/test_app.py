@@ -95,6 +95,18 @@ def test_queries_by_get_are_refused_even_with_a_token(live_server):
         live_server.graphql_url, params={"query": "{ __typename }"}, headers=headers
     )
     assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"] == {"code": "BAD_REQUEST"}
+
+
+def test_a_subscription_sent_by_post_is_a_bad_request_in_words(live_server):
+    """Strawberry's own refusals are `errors` entries with a code, like every other answer."""
+    headers = live_server.bearer(live_server.token("guest"))
+    query = "subscription { eventAppended { id } }"
+    response = httpx.post(live_server.graphql_url, json={"query": query}, headers=headers)
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "BAD_REQUEST"}
+    assert "subscriptions" in error["message"].lower()
 
 
 def test_unknown_paths_need_credentials_too(live_server):

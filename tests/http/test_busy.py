@@ -53,7 +53,7 @@ def test_a_write_while_another_connection_holds_the_lock_is_503_with_retry_after
         response = httpx.post(busy_server.graphql_url, json={"query": "mutation { touch }"})
         assert response.status_code == 503
         assert response.headers["retry-after"] == "1"
-        assert response.json()["errors"][0]["extensions"] == {"code": "DATABASE_BUSY"}
+        assert response.json()["errors"][0]["extensions"] == {"code": "UNAVAILABLE"}
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()

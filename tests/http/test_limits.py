@@ -99,3 +99,16 @@ def test_the_served_schema_applies_the_limits(live_server):
         response = httpx.post(live_server.graphql_url, json={"query": query}, headers=headers)
         assert response.status_code == 200
         assert expected in response.json()["errors"][0]["message"]
+
+
+def test_each_limit_is_refused_as_query_too_complex():
+    """The served schema codes its limits like its cost: `QUERY_TOO_COMPLEX`."""
+    from resolvers.app import default_schema
+
+    schema = default_schema()
+    deep = "{ locations { " + "roster { nodes { location { " * 4 + "id" + " } } }" * 4 + " } }"
+    introspection = "{ __schema { types { " + "fields { type { " * 6 + "name } }" * 6 + " } } }"
+    many = "{ " + "__typename " * MAX_TOKENS + "}"
+    for query in (deep, introspection, aliased(MAX_ALIASES + 1), many):
+        [error] = schema.execute_sync(query).errors
+        assert error.extensions == {"code": "QUERY_TOO_COMPLEX"}, error.message

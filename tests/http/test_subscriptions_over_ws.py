@@ -128,7 +128,7 @@ def test_a_subscription_filtered_by_location_skips_other_places(server, admin):
         message = receive(ws)
         assert message["type"] == "next"
         event = message["payload"]["data"]["eventAppended"]
-        assert (event["id"], event["payload"]["amount_kg"]) == (wanted["event"]["id"], 2)
+        assert (event["id"], event["payload"]["amountKg"]) == (wanted["event"]["id"], 2)
 
 
 # -- logChanged: appends, edits and deletes, and catching up with logChanges -------------------
@@ -211,7 +211,7 @@ def test_log_changed_delivers_an_edit_and_a_delete_to_the_old_and_the_new_place(
         subscribe(ws, "appended", eggs)
 
         eggs_id = collected(admin, strip_1)
-        edit = {"eventId": eggs_id, "payload": {"location_id": strip_2}, "expectedVersion": 1}
+        edit = {"eventId": eggs_id, "payload": {"locationId": strip_2}, "expectedVersion": 1}
         assert admin.mutate("editEvent", edit)["__typename"] == "EventEdited"
         deleted = admin.mutate("deleteEvent", {"eventId": eggs_id, "reason": "counted twice"})
         assert deleted["__typename"] == "EventDeleted", deleted
@@ -255,7 +255,7 @@ def test_log_changed_delivers_an_edit_and_a_delete_to_the_old_and_the_new_place(
     # The append carries version 1 at Strip 1; the edit its new version at Strip 2; the
     # delete the event as it was deleted.
     versions = [
-        (i["event"]["version"], i["event"]["payload"]["location_id"]) for i in everything[:3]
+        (i["event"]["version"], i["event"]["payload"]["locationId"]) for i in everything[:3]
     ]
     assert versions == [(1, strip_1), (2, strip_2), (2, strip_2)]
 
@@ -276,7 +276,7 @@ def test_log_changes_returns_what_the_socket_delivered_and_what_it_missed(
     assert kinds(delivered) == [("APPENDED", eggs_id), ("EDITED", eggs_id)]
 
     # While the socket is gone: an edit and a delete.
-    away = {"eventId": eggs_id, "payload": {"location_id": strip_2}}
+    away = {"eventId": eggs_id, "payload": {"locationId": strip_2}}
     assert admin.mutate("editEvent", away)["__typename"] == "EventEdited"
     assert admin.mutate("deleteEvent", {"eventId": eggs_id})["__typename"] == "EventDeleted"
 
@@ -287,10 +287,41 @@ def test_log_changes_returns_what_the_socket_delivered_and_what_it_missed(
     missed = admin.data(LOG_CHANGES, {"afterSeq": again["lastSeq"]})["logChanges"]
     assert kinds(missed["changes"]) == [("EDITED", eggs_id), ("DELETED", eggs_id)]
     assert [c["event"]["version"] for c in missed["changes"]] == [3, 3]
-    assert missed["changes"][0]["event"]["payload"]["location_id"] == strip_2
+    assert missed["changes"][0]["event"]["payload"]["locationId"] == strip_2
     assert missed["lastSeq"] == missed["changes"][-1]["logSeq"] == first_seq + 3
     assert missed["hasMore"] is False
 
     # Nothing after the last one; the sequence number stays for the next try.
     after = admin.data(LOG_CHANGES, {"afterSeq": missed["lastSeq"]})["logChanges"]
     assert after == {"changes": [], "lastSeq": missed["lastSeq"], "hasMore": False}
+
+
+def test_a_refused_subscription_answers_coded_errors_on_the_socket(server):
+    """graphql-transport-ws's `error` message carries the same coded entries as a POST answer."""
+    token = server.token("guest")
+    with ws_connect(server.ws_url, subprotocols=[PROTOCOL], open_timeout=TIMEOUT_S) as ws:
+        ws.send(
+            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+        )
+        assert receive(ws) == {"type": "connection_ack"}
+        refusals = {
+            "wrong-enum": {"query": SUBSCRIPTION, "variables": {"types": ["FOO"]}},
+            "bad-id": {"query": SUBSCRIPTION, "variables": {"locationId": "nope"}},
+            "unknown-field": {"query": "subscription { bogus }"},
+        }
+        codes = {}
+        for op_id, payload in refusals.items():
+            ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
+            message = receive(ws)
+            while message["type"] == "complete":  # the end of an earlier refused operation
+                message = receive(ws)
+            assert message["id"] == op_id, message
+            errors = (
+                message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+            )
+            codes[op_id] = [error["extensions"]["code"] for error in errors]
+    assert codes == {
+        "wrong-enum": ["BAD_USER_INPUT"],
+        "bad-id": ["VALIDATION"],
+        "unknown-field": ["GRAPHQL_VALIDATION_FAILED"],
+    }

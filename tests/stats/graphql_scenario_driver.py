@@ -8,8 +8,9 @@ steps, so the actor is `ines` as with the service driver; `admin=True` uses the 
 What a client must add to the service calls, it adds here and nowhere else: a selection
 mutation (move, attributes, harvest) first asks `selection` for the hand-picked ids as an `id:`
 filter at the step's time, then sends the filter, the ids and the hash (SPEC §9.2); enums are
-upper case; times are `DateTime` text. Answers come back as the service driver's values:
-`Event`s (the API's `ANIMAL_MOVED` as the log's `AnimalMoved`), `FeedStock`, and
+upper case; times are `DateTime` text; an edit's payload is sent in the API's shape. Answers
+come back as the service driver's values: `Event`s (the API's `ANIMAL_MOVED` as the log's
+`AnimalMoved`, payloads in the stored shape again), `FeedStock`, and
 `ApiEggStats` with the attribute names of the service's `EggStats` holding the API's `Decimal`
 strings as `Decimal`s (so `str()` gives back exactly the text the API sent). An error member of
 a result union raises `Refused` with its `__typename`.
@@ -28,6 +29,7 @@ from stats_driver import Refused, ScenarioDriver
 from animaltrack.events.model import Event
 from animaltrack.services.readmodels import FeedStock
 from animaltrack.timefmt import from_iso, to_iso
+from schema.payloads import from_api, to_api
 
 EVENT_FIELDS = "id type tsUtc actor version payload entityRefs"
 
@@ -79,7 +81,7 @@ def event_from_api(node: dict[str, Any]) -> Event:
         ts_utc=from_iso(node["tsUtc"]),
         actor=node["actor"],
         entity_refs=node["entityRefs"],
-        payload=node["payload"],
+        payload=from_api(node["payload"]),
         version=node["version"],
     )
 
@@ -247,7 +249,7 @@ class GraphQLScenarioDriver(ScenarioDriver):
                 "version": r["version"],
                 "ts_utc": from_iso(r["tsUtc"]),
                 "actor": r["actor"],
-                "payload": r["payload"],
+                "payload": from_api(r["payload"]),
             }
             for r in found["revisions"]
         ]
@@ -365,7 +367,7 @@ class GraphQLScenarioDriver(ScenarioDriver):
     ) -> Event:
         input = {
             "eventId": event_id,
-            "payload": payload,
+            "payload": None if payload is None else to_api(payload),
             "tsUtc": None if ts is None else to_iso(ts),
             "expectedVersion": expected_version,
         }
