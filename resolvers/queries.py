@@ -7,6 +7,9 @@ not parse, a negative window, `first` above the cap) raises a domain error, whic
 
 from __future__ import annotations
 
+import datetime
+from typing import Annotated
+
 import strawberry
 
 from animaltrack.errors import ValidationError
@@ -15,7 +18,9 @@ from animaltrack.projections.locations import list_locations
 from animaltrack.queries.events import events_page
 from animaltrack.reference import list_rows
 from animaltrack.selection import compute_roster_hash, parse_filter, resolve_filter
+from animaltrack.services.flock import get_daily_series, get_flock_figures
 from animaltrack.services.readmodels import feed_inventory
+from animaltrack.services.stats import DEFAULT_TIMEZONE
 from resolvers.context import Info
 from schema import arguments
 from schema.enums import EventType
@@ -23,6 +28,7 @@ from schema.paging import decode_event_cursor, page_request
 from schema.scalars import DateTime
 from schema.types.animals import Animal, AnimalConnection, Selection
 from schema.types.events import Event, EventConnection
+from schema.types.flock import DailySeries, FlockFigures
 from schema.types.locations import Location
 from schema.types.reference import FeedType, Product, Species, User
 from schema.types.stats import EggStats, FeedStock
@@ -168,3 +174,62 @@ class Query:
     @strawberry.field(description="Stock of every feed type (SPEC §10.2).")
     def feed_inventory(self, info: Info) -> list[FeedStock]:
         return [FeedStock.from_record(r) for r in feed_inventory(info.context.db)]
+
+    @strawberry.field(
+        description="The flock's figures for a dashboard — laying rate, feed per dozen eggs, feed"
+        " cost per egg, mortality, days of feed left — at one location or the whole farm, over"
+        " the `windowDays` days before `at`. An unknown location is a NOT_FOUND error."
+    )
+    def flock(
+        self,
+        info: Info,
+        location_id: Annotated[
+            ID | None,
+            strawberry.argument(
+                description="The location; omit it for the whole farm, every location added up."
+            ),
+        ] = None,
+        at: Annotated[
+            DateTime | None,
+            strawberry.argument(description="The window's end, not included; default now."),
+        ] = None,
+        window_days: Annotated[
+            int,
+            strawberry.argument(description="The window's length in days of 24 hours, 1 to 3660."),
+        ] = arguments.DEFAULT_WINDOW_DAYS,
+    ) -> FlockFigures:
+        location = arguments.filter_id(location_id, "location_id")
+        ts = arguments.instant(info, at)
+        figures = get_flock_figures(
+            info.context.db, location, ts, arguments.window_days(window_days)
+        )
+        return FlockFigures.from_figures(figures)
+
+    @strawberry.field(
+        description="The flock's figures per local calendar day of the farm's time zone, from"
+        " `from` to `to` inclusive (at most 3660 days), as one array per figure: eggs, feed"
+        " given and its cost, bird-days, layer-eligible bird-days and the laying rate. An unknown"
+        " location is a NOT_FOUND error."
+    )
+    def daily_series(
+        self,
+        info: Info,
+        from_: Annotated[
+            datetime.date,
+            strawberry.argument(name="from", description="The first day, YYYY-MM-DD, local."),
+        ],
+        to: Annotated[
+            datetime.date,
+            strawberry.argument(description="The last day, YYYY-MM-DD, local, included."),
+        ],
+        location_id: Annotated[
+            ID | None,
+            strawberry.argument(
+                description="The location; omit it for the whole farm, every location added up."
+            ),
+        ] = None,
+    ) -> DailySeries:
+        location = arguments.filter_id(location_id, "location_id")
+        tz = getattr(info.context.settings, "timezone", None) or DEFAULT_TIMEZONE
+        series = get_daily_series(info.context.db, location, from_, to, tz)
+        return DailySeries.from_series(series, tz)
