@@ -19,7 +19,11 @@ from animaltrack.queries.events import events_page
 from animaltrack.reference import list_rows
 from animaltrack.selection import compute_roster_hash, parse_filter, resolve_filter
 from animaltrack.services.flock import get_daily_series, get_flock_figures
-from animaltrack.services.readmodels import feed_inventory
+from animaltrack.services.readmodels import (
+    average_sale_price,
+    feed_inventory,
+    harvest_yield_totals,
+)
 from animaltrack.services.stats import DEFAULT_TIMEZONE
 from resolvers.context import Info
 from schema import arguments
@@ -31,6 +35,7 @@ from schema.types.events import Event, EventConnection
 from schema.types.flock import DailySeries, FlockFigures
 from schema.types.locations import Location
 from schema.types.reference import FeedType, Product, Species, User
+from schema.types.sales import HarvestYield, Sales
 from schema.types.stats import EggStats, FeedStock
 
 ID = strawberry.ID
@@ -233,3 +238,45 @@ class Query:
         tz = getattr(info.context.settings, "timezone", None) or DEFAULT_TIMEZONE
         series = get_daily_series(info.context.db, location, from_, to, tz)
         return DailySeries.from_series(series, tz)
+
+    @strawberry.field(
+        description="What a product sold for over the `windowDays` days before `at`: quantity,"
+        " takings and the average price. An unknown product is a NOT_FOUND error."
+    )
+    def sales(
+        self,
+        info: Info,
+        product_code: Annotated[
+            str, strawberry.argument(description="The product's code, e.g. `egg.duck`.")
+        ],
+        at: Annotated[
+            DateTime | None,
+            strawberry.argument(description="The window's end, not included; default now."),
+        ] = None,
+        window_days: Annotated[
+            int,
+            strawberry.argument(description="The window's length in days of 24 hours, 1 to 3660."),
+        ] = arguments.DEFAULT_WINDOW_DAYS,
+    ) -> Sales:
+        ts = arguments.instant(info, at)
+        days = arguments.window_days(window_days)
+        return Sales.from_record(average_sale_price(info.context.db, product_code, ts, days))
+
+    @strawberry.field(
+        description="The harvests' yields per product, by code, over [since, until); products"
+        " never yielded in that range are left out."
+    )
+    def harvest_yields(
+        self,
+        info: Info,
+        since: Annotated[
+            DateTime | None,
+            strawberry.argument(description="First instant counted; omit it for the beginning."),
+        ] = None,
+        until: Annotated[
+            DateTime | None,
+            strawberry.argument(description="The end, not included; omit it for no end."),
+        ] = None,
+    ) -> list[HarvestYield]:
+        totals = harvest_yield_totals(info.context.db, since, until)
+        return [HarvestYield.from_record(t) for t in totals]
