@@ -19,6 +19,11 @@ several egg products, any of their species). Intervals of one animal and attribu
 so summing the positive overlap of every combination of one interval per attribute counts each
 millisecond exactly once.
 
+Over the whole UTC hours inside a window, the same sums are read from the hourly projection
+`bird_time_hours` (`animaltrack.projections.bird_time`); the intervals are read only for the
+partial hours at the window's ends (and for windows under two hours), so a farm-wide month costs
+a few thousand projection rows rather than every span of the month.
+
 The query is driven by the location intervals that overlap the window (the index
 `animal_location_intervals_at`), and each of those reaches its attribute intervals by primary key
 `(animal_id, attr, start_utc)`; the unary `+` on `value` keeps SQLite from choosing the
@@ -44,6 +49,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from animaltrack.errors import ValidationError
+from animaltrack.projections.bird_time import HOUR_MS, bird_ms_by_day
 from animaltrack.projections.intervals import location_intervals_overlapping
 from animaltrack.projections.locations import get_location
 from store.migrations import END_OF_TIME_UTC
@@ -341,8 +347,30 @@ def bird_time(
     db, location_id: str | None, start: int, end: int, species: list[str] | None = None
 ) -> BirdTime:
     """All and layer-eligible bird time at the location (None: every location, summed) in
-    `[start, end)`, in ms."""
+    `[start, end)`, in ms.
+
+    The whole UTC hours inside the window are summed from the hourly projection
+    (`animaltrack.projections.bird_time`, which takes the egg species from the products as
+    `egg_species` does); the partial hours at either end, and a window shorter than that, from
+    the intervals (`bird_time_from_intervals`). Both count the same milliseconds.
+    """
     species = egg_species(db) if species is None else species
+    first_hour = -(-start // HOUR_MS) * HOUR_MS
+    last_hour = end // HOUR_MS * HOUR_MS
+    if last_hour - first_hour < 2 * HOUR_MS:
+        return bird_time_from_intervals(db, location_id, start, end, species)
+    (all_ms,), (layer_ms,) = bird_ms_by_day(db, location_id, [first_hour, last_hour])
+    for edge in ((start, first_hour), (last_hour, end)):
+        if edge[1] > edge[0]:
+            part = bird_time_from_intervals(db, location_id, *edge, species)
+            all_ms, layer_ms = all_ms + part.all_ms, layer_ms + part.layer_ms
+    return BirdTime(all_ms, layer_ms)
+
+
+def bird_time_from_intervals(
+    db, location_id: str | None, start: int, end: int, species: list[str]
+) -> BirdTime:
+    """`bird_time` read from the interval tables alone: every span overlapping the window."""
     all_ms, layer_ms = db.execute(
         _bird_time_sql(location_id),
         {"location": location_id, "start": start, "end": end, "species": json.dumps(species)},
