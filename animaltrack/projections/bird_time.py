@@ -38,6 +38,7 @@ from animaltrack.projections.base import Batch, Projection, insert_rows
 from animaltrack.projections.intervals import IntervalProjection
 
 HOUR_MS = 3_600_000
+_NEVER = -(2**62)  # before every time: `since` of a full recompute
 KINDS = ("all", "layer")
 # The attribute values that make an animal layer-eligible, besides its species.
 LAYER_ATTRS = (("sex", "female"), ("life_stage", "adult"), ("status", "alive"))
@@ -107,7 +108,10 @@ class BirdTimeProjection(Projection):
     # The live path: every change is "recompute these animals" ---------------------------
 
     def fold(self, event: Event, only: frozenset[str] | None) -> None:
-        self.recompute([a for a in event.animal_ids() if only is None or a in only])
+        # Events are folded in time order, so this one changes intervals at or after its time
+        # only: the pieces ending before it stay as they are.
+        animals = [a for a in event.animal_ids() if only is None or a in only]
+        self.recompute(animals, since=event.ts_utc)
 
     def revert(self, event: Event) -> None:
         self.recompute(event.animal_ids())
@@ -118,35 +122,40 @@ class BirdTimeProjection(Projection):
     def forget(self, animal_ids: frozenset[str]) -> None:
         self._replace(sorted(animal_ids), {})
 
-    def recompute(self, animal_ids: Iterable[str]) -> None:
-        """Bring these animals' pieces (and so the hours) in line with their intervals now."""
+    def recompute(self, animal_ids: Iterable[str], since: int | None = None) -> None:
+        """Bring these animals' pieces (and so the hours) in line with their intervals now;
+        with `since`, only the pieces that end at or after it (or are open), computed from the
+        intervals that do — a piece ends no earlier than every interval it is cut from."""
         ids = sorted(set(animal_ids))
         if ids:
-            self._replace(ids, self.read_pieces(ids))
+            self._replace(ids, self.read_pieces(ids, since), since)
 
-    def _replace(self, ids: list[str], new: dict[str, dict[str, list[Piece]]]) -> None:
-        old = self._stored_pieces(ids)
+    def _replace(
+        self, ids: list[str], new: dict[str, dict[str, list[Piece]]], since: int | None = None
+    ) -> None:
+        """Store `new` as these animals' pieces; only the pieces that changed are written, and
+        their changes applied to the hours (a move touches the last piece or two of a long
+        history)."""
+        old = self._stored_pieces(ids, since)
         deltas: Deltas = {}
+        gone, added = [], []
         for animal in ids:
             for kind in KINDS:
                 before = set(old.get(animal, {}).get(kind, ()))
                 after = set(new.get(animal, {}).get(kind, ()))
                 for piece in before - after:
                     add_piece(deltas, kind, piece, -1)
+                    gone.append((animal, kind, piece[1]))
                 for piece in after - before:
                     add_piece(deltas, kind, piece, 1)
-        self.db.execute(
+                    added.append((animal, kind, piece[1], piece[0], piece[2]))
+        self.db.conn.executemany(
             self.sql(
-                "DELETE FROM {bird_time_pieces} WHERE animal_id IN (SELECT value FROM json_each(?))"
+                "DELETE FROM {bird_time_pieces} WHERE animal_id = ? AND kind = ? AND start_utc = ?"
             ),
-            (json.dumps(ids),),
+            gone,
         )
-        insert_rows(
-            self.db,
-            self.names["bird_time_pieces"],
-            PIECE_COLUMNS,
-            piece_rows(new),
-        )
+        insert_rows(self.db, self.names["bird_time_pieces"], PIECE_COLUMNS, sorted(added))
         self._add_deltas(deltas)
 
     def _add_deltas(self, deltas: Deltas) -> None:
@@ -170,13 +179,16 @@ class BirdTimeProjection(Projection):
             [(loc, hour) for loc, hour, *_ in changes],
         )
 
-    def _stored_pieces(self, ids: list[str]) -> dict[str, dict[str, list[Piece]]]:
+    def _stored_pieces(
+        self, ids: list[str], since: int | None
+    ) -> dict[str, dict[str, list[Piece]]]:
         rows = self.db.execute(
             self.sql(
                 "SELECT animal_id, kind, location_id, start_utc, end_utc FROM {bird_time_pieces}"
-                " WHERE animal_id IN (SELECT value FROM json_each(?))"
+                " WHERE animal_id IN (SELECT value FROM json_each(:ids))"
+                " AND (end_utc IS NULL OR end_utc >= :since)"
             ),
-            (json.dumps(ids),),
+            {"ids": json.dumps(ids), "since": _NEVER if since is None else since},
         )
         stored: dict[str, dict[str, list[Piece]]] = defaultdict(lambda: {"all": [], "layer": []})
         for animal, kind, location, start, end in rows:
@@ -192,10 +204,15 @@ class BirdTimeProjection(Projection):
         )
         return {r[0] for r in rows}
 
-    def read_pieces(self, ids: list[str] | None) -> dict[str, dict[str, list[Piece]]]:
-        """Every piece of these animals (None: of every animal), from the interval tables."""
+    def read_pieces(
+        self, ids: list[str] | None, since: int | None = None
+    ) -> dict[str, dict[str, list[Piece]]]:
+        """Every piece of these animals (None: of every animal), from the interval tables; with
+        `since`, those ending at or after it (or open)."""
         where = "" if ids is None else " WHERE animal_id IN (SELECT value FROM json_each(:ids))"
-        params = {"ids": json.dumps(ids)}
+        if since is not None:
+            where += (" AND" if where else " WHERE") + " (end_utc IS NULL OR end_utc >= :since)"
+        params = {"ids": json.dumps(ids), "since": since}
         locations = self.db.execute(
             self.sql(
                 "SELECT animal_id, location_id, start_utc, end_utc"
@@ -203,20 +220,25 @@ class BirdTimeProjection(Projection):
             ),
             params,
         ).fetchall()
-        attr_filter = " OR ".join(f"(attr = '{a}' AND value = '{v}')" for a, v in LAYER_ATTRS)
+        # `attr IN (…)` keeps the primary key (animal_id, attr) in use; the values are tested
+        # here (an OR of (attr, value) pairs would make SQLite scan every female, adult and
+        # alive interval of the farm through the (attr, value) index).
+        names = ", ".join(f"'{a}'" for a, _ in LAYER_ATTRS)
         attrs = self.db.execute(
             self.sql(
                 "SELECT animal_id, attr, value, start_utc, end_utc FROM {animal_attr_intervals}"
                 + (where + " AND" if where else " WHERE")
-                + f" ({attr_filter}) ORDER BY animal_id, attr, start_utc"
+                + f" attr IN ({names}) ORDER BY animal_id, attr, start_utc"
             ),
             params,
         ).fetchall()
+        wanted = set(LAYER_ATTRS)
         species = self.egg_species()
+        chosen = "" if ids is None else " WHERE animal_id IN (SELECT value FROM json_each(:ids))"
         layer_animals = {
             r[0]
             for r in self.db.execute(
-                self.sql("SELECT animal_id, species FROM {animal_registry}" + where), params
+                self.sql("SELECT animal_id, species FROM {animal_registry}" + chosen), params
             )
             if r[1] in species
         }
@@ -224,7 +246,8 @@ class BirdTimeProjection(Projection):
             lambda: defaultdict(list)
         )
         for animal, attr, value, start, end in attrs:
-            by_animal_attrs[animal][(attr, value)].append((start, end))
+            if (attr, value) in wanted:
+                by_animal_attrs[animal][(attr, value)].append((start, end))
         result = {}
         for animal, rows in groupby(locations, key=lambda r: r[0]):
             spans = [(loc, s, e) for _, loc, s, e in rows]
