@@ -73,4 +73,17 @@ def _facts(event_type: str, entity_refs: str, payload: str) -> str:
     return json.dumps(facts_refs(event_type, json.loads(payload), created))
 
 
-UPGRADES: dict[str, Callable[..., None]] = {"facts_only_log": _facts_only_log}
+def _bird_time(db, progress: Progress) -> None:
+    """Fill the bird-time projection of a farm recorded before it existed, from the intervals."""
+    from animaltrack.projections.bird_time import BirdTimeProjection
+
+    projection = BirdTimeProjection(db)
+    projection.truncate()
+    projection.batch("main").finish()
+    progress("bird time", 1, 1)
+
+
+UPGRADES: dict[str, Callable[..., None]] = {
+    "facts_only_log": _facts_only_log,
+    "bird_time": _bird_time,
+}

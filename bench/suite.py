@@ -13,7 +13,10 @@ cache is never changed:
   and the same operations called directly (`AnimalService.move_animals`; `resolve_filter` +
   `queries.animals.snapshots_at` + the roster hash, which is what the `animals` resolver runs).
   The direct moves use a second flock of 20 from the same strip: each move adds a location
-  interval per animal, so sharing one flock would hand the direct run a longer history.
+  interval per animal, so sharing one flock would hand the direct run a longer history;
+- the dashboard over HTTP: `dailySeries` of the 365 local days ending on the history's last
+  day, at the fullest strip and farm-wide, and `flock` of the 30 days before the history's end,
+  farm-wide (read before the moves, on the work copy).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -35,8 +39,9 @@ from animaltrack.selection import compute_roster_hash, parse_filter, resolve_fil
 from animaltrack.selection.validation import SelectionContext
 from animaltrack.services.animal import AnimalService
 from animaltrack.services.edit import edit_event
-from animaltrack.services.stats import get_egg_stats
+from animaltrack.services.stats import DEFAULT_TIMEZONE, get_egg_stats, local_date, zone
 from animaltrack.simulation import HistorySummary
+from animaltrack.timefmt import to_iso
 from bench.server import admin_token, serving
 from store import connect
 
@@ -56,6 +61,9 @@ TARGETS_MS: dict[str, float | None] = {
     "direct.move_animals": None,
     "http.animals_first50": 10,
     "direct.animals_first50": None,
+    "http.daily_series_365.strip": 50,
+    "http.daily_series_365.farm": 100,
+    "http.flock_30.farm": 50,
 }
 FIGURE_KEYS = tuple(TARGETS_MS)
 # GraphQL overhead = HTTP median − direct median, per operation.
@@ -248,6 +256,44 @@ def _pick_flocks(client: _Client, summary: HistorySummary) -> tuple[list[str], l
     return sorted(ids[:size]), sorted(ids[size : 2 * size]), home, away
 
 
+_SERIES = """
+query Series($id: ID, $from: Date!, $to: Date!) {
+  dailySeries(locationId: $id, from: $from, to: $to) {
+    days eggs feedGivenG feedCostCents birdDays layerEligibleBirdDays layingRatePct
+  }
+}
+"""
+_FLOCK = """
+query Flock($at: DateTime, $days: Int!) {
+  flock(at: $at, windowDays: $days) {
+    eggs birdDays layerEligibleBirdDays layingRatePct eggsPerLayerPerDay feedGivenG
+    feedPerDozenEggsKg feedCostCents costPerEggAllEur costPerEggLayersEur deaths
+    animalsPresent mortalityPct feedStock { feedTypeCode balanceKg daysLeft }
+  }
+}
+"""
+
+
+def bench_dashboard(
+    client: _Client, summary: HistorySummary, strip: str, repeats: Repeats
+) -> dict[str, dict]:
+    """`dailySeries` of a year (one strip, the farm) and `flock` of 30 days (the farm)."""
+    last = local_date(summary.end_ts, zone(DEFAULT_TIMEZONE))
+    days = {"from": (last - timedelta(days=364)).isoformat(), "to": last.isoformat()}
+    figures: dict[str, dict] = {}
+    for key, location in (("strip", strip), ("farm", None)):
+        variables = {"id": location, **days}
+        samples = time_calls(
+            lambda _, v=variables: client.data(_SERIES, v), repeats.http, repeats.warmup
+        )
+        name = f"http.daily_series_365.{key}"
+        figures[name] = figure(name, samples, "work copy", days=365)
+    flock = {"at": to_iso(summary.end_ts + 1), "days": 30}
+    samples = time_calls(lambda _: client.data(_FLOCK, flock), repeats.http, repeats.warmup)
+    figures["http.flock_30.farm"] = figure("http.flock_30.farm", samples, "work copy", days=30)
+    return figures
+
+
 def bench_http(work: Path, summary: HistorySummary, repeats: Repeats) -> dict[str, dict]:
     token = admin_token(work, ACTOR)
     figures: dict[str, dict] = {}
@@ -255,6 +301,7 @@ def bench_http(work: Path, summary: HistorySummary, repeats: Repeats) -> dict[st
         client = _Client(url, token)
         try:
             ids, direct_ids, home, away = _pick_flocks(client, summary)
+            figures |= bench_dashboard(client, summary, home, repeats)
             id_filter = "id:" + "|".join(ids)
             hashes = {
                 loc: client.data(_SELECTION, {"filter": id_filter, "from": loc})["selection"][

@@ -26,6 +26,7 @@ from animaltrack.services.animal import AnimalService
 from animaltrack.services.feed import FeedService
 from animaltrack.services.locations import LocationService
 from animaltrack.services.products import ProductService
+from animaltrack.services.readmodels import sale_shortfall
 from resolvers.context import Context, Info
 from resolvers.roles import authorize, role_of
 from schema import inputs
@@ -388,7 +389,7 @@ class Mutation:
         event = ctx.service(ProductService).sell_product(
             payload, input.ts_utc, actor, nonce=input.nonce
         )
-        return r.ProductSold.from_event(event)
+        return r.ProductSold.from_event(event, sale_shortfall(ctx.db, event))
 
     @strawberry.mutation(description="Record bags of feed bought.")
     def purchase_feed(

@@ -7,6 +7,7 @@ not parse, a negative window, `first` above the cap) raises a domain error, whic
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated
 
 import strawberry
@@ -18,7 +19,13 @@ from animaltrack.queries.events import events_page
 from animaltrack.queries.log import changes_page
 from animaltrack.reference import list_rows
 from animaltrack.selection import compute_roster_hash, parse_filter, resolve_filter
-from animaltrack.services.readmodels import feed_inventory
+from animaltrack.services.flock import get_daily_series, get_flock_figures
+from animaltrack.services.readmodels import (
+    average_sale_price,
+    feed_inventory,
+    harvest_yield_totals,
+)
+from animaltrack.services.stats import DEFAULT_TIMEZONE
 from resolvers.context import Info
 from schema import arguments, docs
 from schema.enums import EventType
@@ -26,9 +33,11 @@ from schema.paging import decode_event_cursor, page_request
 from schema.scalars import DateTime, Long
 from schema.types.animals import Animal, AnimalConnection, Selection
 from schema.types.events import Event, EventConnection
+from schema.types.flock import DailySeries, FlockFigures
 from schema.types.locations import Location
 from schema.types.log import LogChangePage
 from schema.types.reference import FeedType, Product, Species, User
+from schema.types.sales import HarvestYield, Sales
 from schema.types.stats import EggStats, FeedStock
 
 ID = strawberry.ID
@@ -270,3 +279,104 @@ class Query:
     )
     def feed_inventory(self, info: Info) -> list[FeedStock]:
         return [FeedStock.from_record(r) for r in feed_inventory(info.context.db)]
+
+    @strawberry.field(
+        description="The flock's figures for a dashboard — laying rate, feed per dozen eggs, feed"
+        " cost per egg, mortality, days of feed left — at one location or the whole farm, over"
+        " the `windowDays` days before `at`. An unknown location is a NOT_FOUND error."
+    )
+    def flock(
+        self,
+        info: Info,
+        location_id: Annotated[
+            ID | None,
+            strawberry.argument(
+                description="The location; omit it for the whole farm, every location added up."
+            ),
+        ] = None,
+        at: Annotated[
+            DateTime | None,
+            strawberry.argument(description="The window's end, not included; default now."),
+        ] = None,
+        window_days: Annotated[
+            int,
+            strawberry.argument(description="The window's length in days of 24 hours, 1 to 3660."),
+        ] = arguments.DEFAULT_WINDOW_DAYS,
+    ) -> FlockFigures:
+        location = arguments.filter_id(location_id, "location_id")
+        ts = arguments.instant(info, at)
+        figures = get_flock_figures(
+            info.context.db, location, ts, arguments.window_days(window_days)
+        )
+        return FlockFigures.from_figures(figures)
+
+    @strawberry.field(
+        description="The flock's figures per local calendar day of the farm's time zone, from"
+        " `from` to `to` inclusive (at most 3660 days), as one array per figure: eggs, feed"
+        " given and its cost, bird-days, layer-eligible bird-days and the laying rate. An unknown"
+        " location is a NOT_FOUND error."
+    )
+    def daily_series(
+        self,
+        info: Info,
+        from_: Annotated[
+            datetime.date,
+            strawberry.argument(name="from", description="The first day, YYYY-MM-DD, local."),
+        ],
+        to: Annotated[
+            datetime.date,
+            strawberry.argument(description="The last day, YYYY-MM-DD, local, included."),
+        ],
+        location_id: Annotated[
+            ID | None,
+            strawberry.argument(
+                description="The location; omit it for the whole farm, every location added up."
+            ),
+        ] = None,
+    ) -> DailySeries:
+        location = arguments.filter_id(location_id, "location_id")
+        tz = getattr(info.context.settings, "timezone", None) or DEFAULT_TIMEZONE
+        series = get_daily_series(info.context.db, location, from_, to, tz)
+        return DailySeries.from_series(series, tz)
+
+    @strawberry.field(
+        description="What a product sold for over the `windowDays` days before `at`: quantity,"
+        " takings and the average price. An unknown product is a NOT_FOUND error."
+    )
+    def sales(
+        self,
+        info: Info,
+        product_code: Annotated[
+            str, strawberry.argument(description="The product's code, e.g. `egg.duck`.")
+        ],
+        at: Annotated[
+            DateTime | None,
+            strawberry.argument(description="The window's end, not included; default now."),
+        ] = None,
+        window_days: Annotated[
+            int,
+            strawberry.argument(description="The window's length in days of 24 hours, 1 to 3660."),
+        ] = arguments.DEFAULT_WINDOW_DAYS,
+    ) -> Sales:
+        ts = arguments.instant(info, at)
+        days = arguments.window_days(window_days)
+        return Sales.from_record(average_sale_price(info.context.db, product_code, ts, days))
+
+    @strawberry.field(
+        description="The harvests' yields per product, by code, over [since, until); products"
+        " never yielded in that range are left out."
+    )
+    def harvest_yields(
+        self,
+        info: Info,
+        since: Annotated[
+            DateTime | None,
+            strawberry.argument(description="First instant counted; omit it for the beginning."),
+        ] = None,
+        until: Annotated[
+            DateTime | None,
+            strawberry.argument(description="The end, not included; omit it for no end."),
+        ] = None,
+    ) -> list[HarvestYield]:
+        totals = harvest_yield_totals(info.context.db, since, until)
+        return [HarvestYield.from_record(t) for t in totals]

@@ -18,6 +18,7 @@ import strawberry
 
 from animaltrack.events.model import Event as DomainEvent
 from animaltrack.queries.subjects import Subjects
+from animaltrack.services.readmodels import SaleShortfall
 from schema import docs
 from schema.errors import (
     COMMON_ERRORS,
@@ -34,6 +35,8 @@ from schema.types.locations import Location
 ID = strawberry.ID
 
 NEGATIVE_FEED_STOCK = "NEGATIVE_FEED_STOCK"
+# A sale of more of a product than was collected and harvested, less earlier sales.
+SOLD_MORE_THAN_STOCK = "SOLD_MORE_THAN_STOCK"
 
 
 @strawberry.type(name="Warning", description="The command succeeded, but look at this.")
@@ -231,8 +234,22 @@ class ProductCollected(MutationSuccess):
 @strawberry.type(description="sellProduct succeeded.")
 class ProductSold(MutationSuccess):
     @classmethod
-    def from_event(cls, event: DomainEvent) -> ProductSold:
-        return cls(**_base(event))
+    def from_event(cls, event: DomainEvent, shortfall: SaleShortfall | None = None) -> ProductSold:
+        warnings = []
+        if shortfall is not None:
+            what = "kg" if shortfall.unit == "kg" else "piece(s)"
+            warnings.append(
+                MutationWarning(
+                    code=SOLD_MORE_THAN_STOCK,
+                    message=(
+                        f"You sold {shortfall.sold} {what} of {shortfall.name} but only"
+                        f" {shortfall.available} were collected or harvested before, less"
+                        " what was sold earlier. The sale is recorded; record the collection"
+                        " or harvest that is missing."
+                    ),
+                )
+            )
+        return cls(**_base(event, warnings))
 
 
 @strawberry.type(description="purchaseFeed succeeded.")

@@ -403,6 +403,38 @@ def m008_payload_versions(db: sqlite_utils.Database) -> None:
         db.execute(f"ALTER TABLE {table} ADD COLUMN payload_version INTEGER NOT NULL DEFAULT 1")
 
 
+_BIRD_TIME = """
+CREATE TABLE bird_time_hours (
+    location_id TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    all_dc INTEGER NOT NULL,
+    all_dm INTEGER NOT NULL,
+    layer_dc INTEGER NOT NULL,
+    layer_dm INTEGER NOT NULL,
+    PRIMARY KEY (location_id, hour)
+) WITHOUT ROWID;
+CREATE INDEX bird_time_hours_hour
+    ON bird_time_hours(hour, all_dc, all_dm, layer_dc, layer_dm);
+CREATE TABLE bird_time_pieces (
+    animal_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('all', 'layer')),
+    start_utc INTEGER NOT NULL,
+    location_id TEXT NOT NULL,
+    end_utc INTEGER,
+    PRIMARY KEY (animal_id, kind, start_utc)
+) WITHOUT ROWID;
+INSERT INTO pending_upgrades (name) SELECT 'bird_time' WHERE EXISTS (SELECT 1 FROM events);
+"""
+
+
+@migrations()
+def m009_bird_time(db: sqlite_utils.Database) -> None:
+    """Bird time by location and UTC hour (`animaltrack.projections.bird_time`), for the daily
+    series of SPEC §10.3. A farm that already holds events gets its rows from the upgrade this
+    step leaves pending (`animaltrack migrate` computes them from the interval tables)."""
+    _run(db, _BIRD_TIME)
+
+
 def _run(db: sqlite_utils.Database, script: str) -> None:
     """Run a DDL script statement by statement.
 

@@ -13,6 +13,7 @@ def default_registry(db, only=None, tables=None) -> ProjectionRegistry:
     projections whose tables they read (`DEPENDS_ON`), in the same order — writing to the
     tables `tables` maps their names to (default: the names themselves)."""
     from animaltrack.projections.animal_registry import AnimalRegistryProjection
+    from animaltrack.projections.bird_time import BirdTimeProjection
     from animaltrack.projections.event_animals import EventAnimalsProjection
     from animaltrack.projections.event_log import EventLogProjection
     from animaltrack.projections.feed import FeedInventoryProjection
@@ -30,6 +31,7 @@ def default_registry(db, only=None, tables=None) -> ProjectionRegistry:
         EventLogProjection,
         ProductsProjection,
         FeedInventoryProjection,
+        BirdTimeProjection,
     )
     if only is not None:
         classes = _with_dependencies(classes, set(only))

@@ -106,6 +106,46 @@ def average_sale_price(db, product_code: str, ts_utc: int, window_days: int = 30
     return SalePrice(code, unit, start, end, to_product_unit(units, unit), cents, average)
 
 
+@dataclass(frozen=True)
+class SaleShortfall:
+    """A sale of more than the farm ever had of the product by then: `sold` in this sale,
+    `available` = everything collected and harvested of it up to the sale minus what earlier
+    sales took, in the product's unit (pieces, or kg)."""
+
+    product_code: str
+    name: str
+    unit: str
+    sold: Decimal
+    available: Decimal
+
+
+def sale_shortfall(db, event) -> SaleShortfall | None:
+    """The shortfall of a recorded `ProductSold` event, or None when the stock covered it.
+
+    Collections and harvest yields count up to the sale's time included; sales count when they
+    come before it in `(ts_utc, id)` order, so two sales at one instant are taken in the order
+    they were recorded. Read from the product ledger, which already holds the sale.
+    """
+    code = event.payload["product_code"]
+    name, unit = db.execute("SELECT name, unit FROM products WHERE code = ?", (code,)).fetchone()
+    had, sold_before, sold = db.execute(
+        """
+        SELECT COALESCE(SUM(CASE WHEN entry <> 'sold' AND ts_utc <= :ts THEN quantity END), 0),
+               COALESCE(SUM(CASE WHEN entry = 'sold' AND (ts_utc < :ts
+                   OR (ts_utc = :ts AND event_id < :id)) THEN quantity END), 0),
+               COALESCE(SUM(CASE WHEN event_id = :id AND entry = 'sold' THEN quantity END), 0)
+        FROM product_ledger WHERE product_code = :code AND ts_utc <= :ts
+        """,
+        {"code": code, "ts": event.ts_utc, "id": event.id},
+    ).fetchone()
+    available = had - sold_before
+    if sold <= available:
+        return None
+    return SaleShortfall(
+        code, name, unit, to_product_unit(sold, unit), to_product_unit(max(available, 0), unit)
+    )
+
+
 # -- harvest yields ----------------------------------------------------------------------------
 
 

@@ -19,6 +19,11 @@ several egg products, any of their species). Intervals of one animal and attribu
 so summing the positive overlap of every combination of one interval per attribute counts each
 millisecond exactly once.
 
+Over the whole UTC hours inside a window, the same sums are read from the hourly projection
+`bird_time_hours` (`animaltrack.projections.bird_time`); the intervals are read only for the
+partial hours at the window's ends (and for windows under two hours), so a farm-wide month costs
+a few thousand projection rows rather than every span of the month.
+
 The query is driven by the location intervals that overlap the window (the index
 `animal_location_intervals_at`), and each of those reaches its attribute intervals by primary key
 `(animal_id, attr, start_utc)`; the unary `+` on `value` keeps SQLite from choosing the
@@ -44,6 +49,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from animaltrack.errors import ValidationError
+from animaltrack.projections.bird_time import HOUR_MS, bird_ms_by_day
 from animaltrack.projections.intervals import location_intervals_overlapping
 from animaltrack.projections.locations import get_location
 from store.migrations import END_OF_TIME_UTC
@@ -112,14 +118,21 @@ def window_bounds(ts_utc: int, window_days: int) -> tuple[int, int]:
     return ts_utc - window_days * DAY_MS, ts_utc
 
 
+def at_location(alias: str, location_id: str | None) -> str:
+    """An SQL condition keeping the rows of `alias` at the location (`:location`); none when
+    `location_id` is None, which means the whole farm: every location summed."""
+    return "" if location_id is None else f"AND {alias}.location_id = :location"
+
+
 # -- egg statistics ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class EggStats:
-    """The egg, feed and cost figures of one location over one window (SPEC §10.1)."""
+    """The egg, feed and cost figures of one location (or, `location_id` None, of the whole
+    farm) over one window (SPEC §10.1)."""
 
-    location_id: str
+    location_id: str | None
     window_start_utc: int
     window_end_utc: int
     eggs_total_pcs: int
@@ -135,8 +148,20 @@ class EggStats:
     @property
     def eggs_per_layer_per_day(self) -> Decimal | None:
         """Eggs per layer-eligible bird-day, to 0.001 (None without layer time)."""
-        centidays = int(self.layer_eligible_bird_days * 100)
-        return round_ratio(self.eggs_total_pcs * 100, centidays, 3) if centidays else None
+        return eggs_per_layer_day(self.eggs_total_pcs, self.layer_eligible_bird_days)
+
+    @property
+    def laying_rate_pct(self) -> Decimal | None:
+        """Hen-day laying rate: eggs per 100 layer-eligible bird-days, to 0.1 (None without
+        layer time)."""
+        return laying_rate_pct(self.eggs_total_pcs, self.layer_eligible_bird_days)
+
+    @property
+    def feed_per_dozen_eggs_kg(self) -> Decimal | None:
+        """Kilograms of feed given per 12 eggs, to 0.001 (None without eggs)."""
+        if not self.eggs_total_pcs:
+            return None
+        return round_ratio(self.feed_total_g * 12, 1000 * self.eggs_total_pcs, 3)
 
     @property
     def feed_per_bird_per_day_g(self) -> Decimal | None:
@@ -151,6 +176,20 @@ class EggStats:
         return round_ratio(self.feed_cost_cents, centidays, 3) if centidays else None
 
 
+def eggs_per_layer_day(eggs: int, layer_days: Decimal) -> Decimal | None:
+    """Eggs ÷ layer-eligible bird-days (the rounded figure shown beside it), half up to 0.001;
+    None without layer time."""
+    centidays = int(layer_days * 100)
+    return round_ratio(eggs * 100, centidays, 3) if centidays else None
+
+
+def laying_rate_pct(eggs: int, layer_days: Decimal) -> Decimal | None:
+    """Hen-day laying rate, eggs ÷ layer-eligible bird-days × 100 (the rounded day figure),
+    half up to 0.1; None without layer time."""
+    centidays = int(layer_days * 100)
+    return round_ratio(eggs * 100 * 100, centidays, 1) if centidays else None
+
+
 @dataclass(frozen=True)
 class BirdTime:
     """Milliseconds of bird time at a location in a window, all birds and layer-eligible."""
@@ -159,10 +198,11 @@ class BirdTime:
     layer_ms: int
 
 
-def get_egg_stats(db, location_id: str, ts_utc: int, window_days: int = 30) -> EggStats:
-    """Egg, feed and cost statistics of a location over `[ts_utc - window_days, ts_utc)`."""
+def get_egg_stats(db, location_id: str | None, ts_utc: int, window_days: int = 30) -> EggStats:
+    """Egg, feed and cost statistics of a location over `[ts_utc - window_days, ts_utc)`; of
+    the whole farm (every location summed) when `location_id` is None."""
     start, end = window_bounds(ts_utc, window_days)
-    location = get_location(db, location_id).id
+    location = None if location_id is None else get_location(db, location_id).id
     eggs = eggs_collected(db, location, start, end)
     feed_g, cost_cents = feed_given_totals(db, location, start, end)
     species = egg_species(db)
@@ -197,16 +237,16 @@ def egg_species(db) -> list[str]:
     return [r[0] for r in rows]
 
 
-_EGG_PRODUCTS = "SELECT code FROM products WHERE kind = 'egg'"
+EGG_PRODUCTS_SQL = "SELECT code FROM products WHERE kind = 'egg'"
 
 
-def eggs_collected(db, location_id: str, start: int, end: int) -> int:
-    """Pieces of egg products collected at the location in `[start, end)`."""
+def eggs_collected(db, location_id: str | None, start: int, end: int) -> int:
+    """Pieces of egg products collected at the location (None: anywhere) in `[start, end)`."""
     (total,) = db.execute(
         f"""
         SELECT COALESCE(SUM(l.quantity), 0) FROM product_ledger AS l
-        WHERE l.location_id = :location AND l.entry = 'collected'
-          AND l.product_code IN ({_EGG_PRODUCTS})
+        WHERE l.entry = 'collected' {at_location("l", location_id)}
+          AND l.product_code IN ({EGG_PRODUCTS_SQL})
           AND l.ts_utc >= :start AND l.ts_utc < :end
         """,
         {"location": location_id, "start": start, "end": end},
@@ -214,29 +254,33 @@ def eggs_collected(db, location_id: str, start: int, end: int) -> int:
     return total
 
 
-def feed_given_totals(db, location_id: str, start: int, end: int) -> tuple[int, int]:
-    """(grams, cents) of the feed given at the location in `[start, end)`.
+# The price per kg (cents) of a `feed_given` row `g`: the latest purchase of its type at or before.
+PRICE_SQL = """(
+  SELECT p.price_per_kg_cents FROM feed_prices AS p
+  WHERE p.feed_type_code = g.feed_type_code AND p.ts_utc <= g.ts_utc
+  ORDER BY p.ts_utc DESC, p.event_id DESC LIMIT 1)"""
+
+
+def feed_given_totals(db, location_id: str | None, start: int, end: int) -> tuple[int, int]:
+    """(grams, cents) of the feed given at the location (None: anywhere) in `[start, end)`.
 
     Each `FeedGiven` is priced at the `price_per_kg_cents` of the latest purchase of its feed
     type at or before its `ts_utc` (equal times: the later event id), then summed.
     """
     grams, cents = db.execute(
-        """
-        SELECT COALESCE(SUM(g.amount_kg), 0) * 1000,
-               COALESCE(SUM(g.amount_kg * (
-                 SELECT p.price_per_kg_cents FROM feed_prices AS p
-                 WHERE p.feed_type_code = g.feed_type_code AND p.ts_utc <= g.ts_utc
-                 ORDER BY p.ts_utc DESC, p.event_id DESC LIMIT 1)), 0)
+        f"""
+        SELECT COALESCE(SUM(g.amount_kg), 0) * 1000, COALESCE(SUM(g.amount_kg * {PRICE_SQL}), 0)
         FROM feed_given AS g
-        WHERE g.location_id = :location AND g.ts_utc >= :start AND g.ts_utc < :end
+        WHERE g.ts_utc >= :start AND g.ts_utc < :end {at_location("g", location_id)}
         """,
         {"location": location_id, "start": start, "end": end},
     ).fetchone()
     return grams, cents
 
 
-def _layer_piece_sql() -> str:
-    """Layer-eligible ms of one location span `sp` (columns animal_id, s, e).
+def _layer_parts() -> tuple[str, str, str, str]:
+    """(tables, the pieces' start, end, conditions) of the layer-eligible pieces of a location
+    span `sp` (columns animal_id, s, e): where it overlaps one interval of each attribute.
 
     `CROSS JOIN` fixes the join order: the attribute intervals first (by primary key), the
     registry's species last, so the costlier registry lookup is made only for the spans of
@@ -251,35 +295,84 @@ def _layer_piece_sql() -> str:
         f" AND a{i}.start_utc < sp.e AND COALESCE(a{i}.end_utc, {_EOT}) > sp.s"
         for i, (attr, value) in enumerate(LAYER_ATTRS)
     )
-    return (
-        f"SELECT COALESCE(SUM(MAX(0, MIN(sp.e, {ends}) - MAX(sp.s, {starts}))), 0)"
-        f" FROM {tables} CROSS JOIN animal_registry AS r"
-        f" WHERE {conditions} AND r.animal_id = sp.animal_id"
+    where = (
+        f"{conditions} AND r.animal_id = sp.animal_id"
         " AND r.species IN (SELECT value FROM json_each(:species))"
+    )
+    return (
+        f"{tables} CROSS JOIN animal_registry AS r",
+        f"MAX(sp.s, {starts})",
+        f"MIN(sp.e, {ends})",
+        where,
     )
 
 
-_BIRD_TIME_SQL = f"""
+def _layer_piece_sql() -> str:
+    """Layer-eligible ms of one location span `sp`: a scalar subquery."""
+    tables, start, end, where = _layer_parts()
+    return f"SELECT COALESCE(SUM(MAX(0, {end} - {start})), 0) FROM {tables} WHERE {where}"
+
+
+def layer_pieces_sql() -> str:
+    """The layer-eligible pieces `(s, e)` of every span of `spans` (`SPANS_SQL`), one row each,
+    for callers that split bird time (the daily series)."""
+    tables, start, end, where = _layer_parts()
+    return (
+        f"SELECT {start} AS ps, {end} AS pe FROM spans AS sp CROSS JOIN {tables}"
+        f" WHERE {where} AND pe > ps"
+    )
+
+
+SPANS_SQL = f"""
 WITH spans AS (
   SELECT l.animal_id AS animal_id,
          MAX(l.start_utc, :start) AS s,
          MIN(COALESCE(l.end_utc, {_EOT}), :end) AS e
   FROM {location_intervals_overlapping("l", ":start", ":end")}
-  WHERE l.location_id = :location
-    AND COALESCE(l.end_utc, {_EOT}) > :start
-    AND l.start_utc < :end
+  WHERE COALESCE(l.end_utc, {_EOT}) > :start
+    AND l.start_utc < :end {{where}}
 )
-SELECT COALESCE(SUM(sp.e - sp.s), 0), COALESCE(SUM(({_layer_piece_sql()})), 0) FROM spans AS sp
 """
 
 
+def _bird_time_sql(location_id: str | None) -> str:
+    spans = SPANS_SQL.format(where=at_location("l", location_id))
+    return (
+        f"{spans} SELECT COALESCE(SUM(sp.e - sp.s), 0),"
+        f" COALESCE(SUM(({_layer_piece_sql()})), 0) FROM spans AS sp"
+    )
+
+
 def bird_time(
-    db, location_id: str, start: int, end: int, species: list[str] | None = None
+    db, location_id: str | None, start: int, end: int, species: list[str] | None = None
 ) -> BirdTime:
-    """All and layer-eligible bird time at the location in `[start, end)`, in ms."""
+    """All and layer-eligible bird time at the location (None: every location, summed) in
+    `[start, end)`, in ms.
+
+    The whole UTC hours inside the window are summed from the hourly projection
+    (`animaltrack.projections.bird_time`, which takes the egg species from the products as
+    `egg_species` does); the partial hours at either end, and a window shorter than that, from
+    the intervals (`bird_time_from_intervals`). Both count the same milliseconds.
+    """
     species = egg_species(db) if species is None else species
+    first_hour = -(-start // HOUR_MS) * HOUR_MS
+    last_hour = end // HOUR_MS * HOUR_MS
+    if last_hour - first_hour < 2 * HOUR_MS:
+        return bird_time_from_intervals(db, location_id, start, end, species)
+    (all_ms,), (layer_ms,) = bird_ms_by_day(db, location_id, [first_hour, last_hour])
+    for edge in ((start, first_hour), (last_hour, end)):
+        if edge[1] > edge[0]:
+            part = bird_time_from_intervals(db, location_id, *edge, species)
+            all_ms, layer_ms = all_ms + part.all_ms, layer_ms + part.layer_ms
+    return BirdTime(all_ms, layer_ms)
+
+
+def bird_time_from_intervals(
+    db, location_id: str | None, start: int, end: int, species: list[str]
+) -> BirdTime:
+    """`bird_time` read from the interval tables alone: every span overlapping the window."""
     all_ms, layer_ms = db.execute(
-        _BIRD_TIME_SQL,
+        _bird_time_sql(location_id),
         {"location": location_id, "start": start, "end": end, "species": json.dumps(species)},
     ).fetchone()
     return BirdTime(all_ms, layer_ms)
@@ -297,22 +390,21 @@ def _covers(alias: str, attr: str, value: str) -> str:
 _COUNT_NOW_SQL = f"""
 SELECT COUNT(*) FROM {location_intervals_overlapping("l", ":ts", ":ts + 1")}
 JOIN animal_registry AS r ON r.animal_id = l.animal_id
-WHERE l.location_id = :location
-  AND COALESCE(l.end_utc, {_EOT}) > :ts AND l.start_utc <= :ts
+WHERE COALESCE(l.end_utc, {_EOT}) > :ts AND l.start_utc <= :ts {{where}}
   AND r.species IN (SELECT value FROM json_each(:species))
   AND {" AND ".join(_covers(f"a{i}", attr, value) for i, (attr, value) in enumerate(LAYER_ATTRS))}
 """
 
 
 _COUNT_LIVE_SQL = """
-SELECT COUNT(*) FROM live_animals_by_location
-WHERE location_id = :location AND species IN (SELECT value FROM json_each(:species))
-  AND sex = 'female' AND life_stage = 'adult'
+SELECT COUNT(*) FROM live_animals_by_location AS l
+WHERE species IN (SELECT value FROM json_each(:species))
+  AND sex = 'female' AND life_stage = 'adult' {where}
 """
 
 
 def layer_eligible_count(
-    db, location_id: str, ts_utc: int, species: list[str] | None = None
+    db, location_id: str | None, ts_utc: int, species: list[str] | None = None
 ) -> int:
     """Live layer-eligible animals (adult, female, of an egg species) at the location at ts.
 
@@ -323,7 +415,7 @@ def layer_eligible_count(
     params = {"location": location_id, "ts": ts_utc, "species": json.dumps(species)}
     (latest,) = db.execute("SELECT MAX(ts_utc) FROM events").fetchone()
     sql = _COUNT_LIVE_SQL if latest is None or ts_utc >= latest else _COUNT_NOW_SQL
-    (count,) = db.execute(sql, params).fetchone()
+    (count,) = db.execute(sql.format(where=at_location("l", location_id)), params).fetchone()
     return count
 
 
@@ -388,7 +480,7 @@ def daily_egg_series(
         f"""
         SELECT l.ts_utc, SUM(l.quantity) FROM product_ledger AS l
         WHERE l.location_id = :location AND l.entry = 'collected'
-          AND l.product_code IN ({_EGG_PRODUCTS})
+          AND l.product_code IN ({EGG_PRODUCTS_SQL})
           AND l.ts_utc >= :start AND l.ts_utc < :end
         GROUP BY l.ts_utc
         """,

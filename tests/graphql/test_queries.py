@@ -330,6 +330,67 @@ def test_egg_stats_of_the_worked_example(gql, snapshot):
     assert data == snapshot
 
 
+def test_flock_and_daily_series(gql, snapshot):
+    """The worked example of SPEC §10.1 seen on the dashboard (SPEC §10.3): at Strip 1 and
+    farm-wide (the same here: nothing lives elsewhere), and day by day. One death at Strip 1
+    half a day before T makes the mortality 1 of 13."""
+    strip_1 = gql.location_id("Strip 1")
+    start = NOW - DAY
+    females = gql.cohort("Strip 1", 10, ts=start)
+    gql.cohort("Strip 1", 3, sex="MALE", ts=start)
+    gql.mutate(
+        "purchaseFeed",
+        {"feedTypeCode": "layer", "bagsCount": 1, "bagPriceCents": 2400, "tsUtc": iso(start)},
+    )
+    gql.mutate(
+        "giveFeed",
+        {"locationId": strip_1, "feedTypeCode": "layer", "amountKg": 6, "tsUtc": iso(start + 1)},
+    )
+    gql.mutate(
+        "collectProduct",
+        {"locationId": strip_1, "productCode": "egg.duck", "quantity": "12", "tsUtc": iso(start)},
+    )
+    lost = f"id:{females[0]}"
+    gql.mutate(
+        "recordOutcome",
+        {
+            "filter": lost,
+            "resolvedIds": [females[0]],
+            "rosterHash": gql.selection(lost, at=iso(NOW - DAY // 2))["rosterHash"],
+            "outcome": "PREDATOR",
+            "tsUtc": iso(NOW - DAY // 2),
+        },
+    )
+    figures = """
+      locationId windowStart windowEnd eggs birdDays layerEligibleBirdDays layingRatePct
+      eggsPerLayerPerDay feedGivenG feedPerDozenEggsKg feedCostCents costPerEggAllEur
+      costPerEggLayersEur deaths animalsPresent mortalityPct
+      feedStock { feedTypeCode balanceKg givenInWindowKg averageDailyGivenKg daysLeft }
+    """
+    query = f"""
+      query($id: ID!, $at: DateTime!) {{
+        strip: flock(locationId: $id, at: $at, windowDays: 2) {{ {figures} }}
+        farm: flock(at: $at, windowDays: 2) {{ {figures} }}
+        dailySeries(locationId: $id, from: "2026-05-31", to: "2026-06-01") {{
+          locationId timeZone days eggs feedGivenG feedCostCents birdDays
+          layerEligibleBirdDays layingRatePct
+        }}
+      }}
+    """
+    data = gql.data(query, {"id": strip_1, "at": iso(NOW)})
+    # Layer time: 9 females × 1 d + the lost one × 0.5 d = 9.50 layer-days, so
+    # 12 ÷ 9.50 × 100 = 126.3 %; 6 kg × 12 ÷ 12 eggs = 6.000 kg per dozen; 1 lost of 13 = 7.7 %;
+    # 20 - 6 = 14 kg left at 3 kg a day (6 kg over the 2-day window) = 4.666… → 4.7 days.
+    strip = data["strip"]
+    assert (strip["layingRatePct"], strip["feedPerDozenEggsKg"]) == ("126.3", "6.000")
+    assert (strip["mortalityPct"], strip["feedStock"][0]["daysLeft"]) == ("7.7", "4.7")
+    assert {k: v for k, v in data["farm"].items() if k != "locationId"} == {
+        k: v for k, v in strip.items() if k != "locationId"
+    }
+    assert data["farm"]["locationId"] is None
+    assert data == snapshot
+
+
 # -- bad arguments are GraphQL errors with extensions.code ----------------------------------------
 
 
@@ -363,6 +424,25 @@ def test_egg_stats_of_the_worked_example(gql, snapshot):
         ),
         ('{ events(after: "bm9wZQ==") { totalCount } }', {"code": "VALIDATION", "field": "after"}),
         ("{ animals(first: -1) { totalCount } }", {"code": "VALIDATION", "field": "first"}),
+        ('{ flock(locationId: "00000000000000000000000000") { eggs } }', {"code": "NOT_FOUND"}),
+        (
+            '{ dailySeries(locationId: "00000000000000000000000000", from: "2026-01-01",'
+            ' to: "2026-01-02") { eggs } }',
+            {"code": "NOT_FOUND"},
+        ),
+        (
+            '{ flock(locationId: "strip-1") { eggs } }',
+            {"code": "VALIDATION", "field": "locationId"},
+        ),
+        ("{ flock(windowDays: 0) { eggs } }", {"code": "VALIDATION", "field": "windowDays"}),
+        (
+            '{ dailySeries(from: "2016-01-01", to: "2026-06-01") { eggs } }',
+            {"code": "VALIDATION", "field": "to"},
+        ),
+        (
+            '{ dailySeries(from: "2026-06-02", to: "2026-06-01") { eggs } }',
+            {"code": "VALIDATION", "field": "to"},
+        ),
     ],
 )
 def test_a_bad_query_argument_is_an_error_with_a_code(gql, query, extensions):

@@ -61,6 +61,41 @@ EGG_STATS = """
 """
 
 
+FLOCK = """
+    eggs birdDays layerEligibleBirdDays layingRatePct eggsPerLayerPerDay feedGivenG
+    feedPerDozenEggsKg feedCostCents costPerEggAllEur costPerEggLayersEur deaths animalsPresent
+    mortalityPct feedStock { feedTypeCode balanceKg givenInWindowKg daysLeft }
+"""
+SERIES = "days eggs feedGivenG feedCostCents birdDays layerEligibleBirdDays layingRatePct"
+_FLOCK_DECIMALS = (
+    "birdDays layerEligibleBirdDays layingRatePct eggsPerLayerPerDay feedPerDozenEggsKg"
+    " costPerEggAllEur costPerEggLayersEur mortalityPct"
+).split()
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def flock_from_api(f: dict[str, Any]) -> dict[str, Any]:
+    """The API's `flock` as the service driver's `flock_figures` dict."""
+    flat = {_snake(k): _decimal(v) if k in _FLOCK_DECIMALS else v for k, v in f.items()}
+    flat["feed_stock"] = [
+        (r["feedTypeCode"], r["balanceKg"], r["givenInWindowKg"], _decimal(r["daysLeft"]))
+        for r in f["feedStock"]
+    ]
+    return flat
+
+
+def series_from_api(s: dict[str, Any]) -> dict[str, list]:
+    """The API's `dailySeries` columns, days as `date`s and decimals as `Decimal`s."""
+    columns = {_snake(k): v for k, v in s.items()}
+    columns["days"] = [date.fromisoformat(d) for d in s["days"]]
+    for name in ("bird_days", "layer_eligible_bird_days", "laying_rate_pct"):
+        columns[name] = [_decimal(v) for v in columns[name]]
+    return columns
+
+
 def _decimal(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
@@ -272,6 +307,26 @@ class GraphQLScenarioDriver(ScenarioDriver):
     def daily_eggs(self, location: str, *, ts: int, window_days: int = 30) -> list[tuple]:
         return list(self._egg_stats(location, ts, window_days).daily_eggs)
 
+    def flock(self, location: str | None, *, ts: int, window_days: int = 30) -> dict[str, Any]:
+        query = f"""
+            query($id: ID, $at: DateTime, $days: Int!) {{
+              flock(locationId: $id, at: $at, windowDays: $days) {{ {FLOCK} }}
+            }}
+        """
+        place = None if location is None else self.location(location)
+        variables = {"id": place, "at": to_iso(ts), "days": window_days}
+        return flock_from_api(self.client.data(query, variables)["flock"])
+
+    def daily_series(self, location: str | None, first: date, last: date) -> dict[str, list]:
+        query = f"""
+            query($id: ID, $from: Date!, $to: Date!) {{
+              dailySeries(locationId: $id, from: $from, to: $to) {{ {SERIES} }}
+            }}
+        """
+        place = None if location is None else self.location(location)
+        variables = {"id": place, "from": first.isoformat(), "to": last.isoformat()}
+        return series_from_api(self.client.data(query, variables)["dailySeries"])
+
     # -- the scenario steps ----------------------------------------------------------------
 
     def create_cohort(
@@ -350,6 +405,10 @@ class GraphQLScenarioDriver(ScenarioDriver):
         names = {"sex": "sex", "life_stage": "lifeStage", "repro_status": "reproStatus"}
         attributes = {names[k]: v.upper() for k, v in values.items()}
         return self._step("updateAttributes", {**self._selected(animal_ids, ts), **attributes})
+
+    def record_loss(self, animal_ids: list[str], *, ts: int, outcome: str = "death") -> Event:
+        input = {**self._selected(animal_ids, ts), "outcome": outcome.upper()}
+        return self._step("recordOutcome", input)
 
     def harvest(self, animal_ids: list[str], *, ts: int, yields: dict[str, str]) -> Event:
         items = [{"productCode": code, "quantity": qty} for code, qty in yields.items()]

@@ -15,7 +15,8 @@ clock, which also lies after `NOW`, so it accepts the same times.)
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from datetime import UTC, datetime, timedelta
+from dataclasses import fields
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from animaltrack.services.animal import AnimalService
 from animaltrack.services.delete import delete_event
 from animaltrack.services.edit import edit_event
 from animaltrack.services.feed import FeedService
+from animaltrack.services.flock import get_daily_series, get_flock_figures
 from animaltrack.services.products import ProductService
 from animaltrack.services.readmodels import FeedStock, feed_inventory, roster_facets
 from animaltrack.services.stats import daily_egg_series, get_egg_stats
@@ -220,6 +222,19 @@ class ScenarioDriver(ABC):
     def harvest(self, animal_ids: list[str], *, ts: int, yields: dict[str, str]) -> Event: ...
 
     @abstractmethod
+    def record_loss(self, animal_ids: list[str], *, ts: int, outcome: str = "death") -> Event:
+        """An outcome without yields: `death`, `predator`, `unknown` (or `sold`)."""
+
+    @abstractmethod
+    def flock(self, location: str | None, *, ts: int, window_days: int = 30) -> dict[str, Any]:
+        """SPEC §10.3's figures over `[ts - window_days, ts)` at a location (None: the whole
+        farm), as `flock_figures` gives them: snake_case keys, decimals as `Decimal`."""
+
+    @abstractmethod
+    def daily_series(self, location: str | None, first: date, last: date) -> dict[str, list]:
+        """SPEC §10.3's daily series, columns by snake_case name (`days`, `eggs`, ...)."""
+
+    @abstractmethod
     def edit(
         self,
         event_id: str,
@@ -391,6 +406,19 @@ class ServiceDriver(ScenarioDriver):
         )
         return self._done(self.animals.record_outcome(payload, ts, self.actor))
 
+    def record_loss(self, animal_ids: list[str], *, ts: int, outcome: str = "death"):
+        payload = build_payload(AnimalOutcomePayload, resolved_ids=animal_ids, outcome=outcome)
+        return self._done(self.animals.record_outcome(payload, ts, self.actor))
+
+    def flock(self, location: str | None, *, ts: int, window_days: int = 30) -> dict[str, Any]:
+        place = None if location is None else self.location(location)
+        return flock_figures(get_flock_figures(self.db, place, ts, window_days))
+
+    def daily_series(self, location: str | None, first: date, last: date) -> dict[str, list]:
+        place = None if location is None else self.location(location)
+        series = get_daily_series(self.db, place, first, last)
+        return {f.name: list(getattr(series, f.name)) for f in fields(series)[1:]}
+
     def egg_stats(self, location: str, *, ts: int, window_days: int = 30):
         return get_egg_stats(self.db, self.location(location), ts, window_days)
 
@@ -481,6 +509,30 @@ def figures(stats) -> dict:
         "bird_days": stats.bird_days,
         "layer_eligible_bird_days": stats.layer_eligible_bird_days,
         "layer_eligible_count_now": stats.layer_eligible_count_now,
+    }
+
+
+def flock_figures(f) -> dict[str, Any]:
+    """A service `FlockFigures` flat, by the API's names in snake_case."""
+    s = f.stats
+    return {
+        "eggs": s.eggs_total_pcs,
+        "bird_days": s.bird_days,
+        "layer_eligible_bird_days": s.layer_eligible_bird_days,
+        "laying_rate_pct": s.laying_rate_pct,
+        "eggs_per_layer_per_day": s.eggs_per_layer_per_day,
+        "feed_given_g": s.feed_total_g,
+        "feed_per_dozen_eggs_kg": s.feed_per_dozen_eggs_kg,
+        "feed_cost_cents": s.feed_cost_cents,
+        "cost_per_egg_all_eur": s.cost_per_egg_all_eur,
+        "cost_per_egg_layers_eur": s.cost_per_egg_layers_eur,
+        "deaths": f.deaths,
+        "animals_present": f.animals_present,
+        "mortality_pct": f.mortality_pct,
+        "feed_stock": [
+            (r.feed_type_code, r.balance_kg, r.given_in_window_kg, r.days_left)
+            for r in f.feed_stock
+        ],
     }
 
 

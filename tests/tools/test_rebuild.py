@@ -46,7 +46,7 @@ def test_rebuild_repairs_what_verify_finds(copy):
     assert run("--db", copy, "verify").exit_code == 1
     result = run("--db", copy, "rebuild")
     assert result.exit_code == 0, result.output
-    assert "rebuild: 8 projection(s), 20,008 events" in result.output
+    assert "rebuild: 9 projection(s), 20,008 events" in result.output
     assert rows(copy) == clean
     assert run("--db", copy, "verify").exit_code == 0
     assert not scratch_folder(copy).exists()
