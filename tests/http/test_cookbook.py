@@ -43,7 +43,7 @@ def farm(tmp_path_factory):
         (strip,) = db.execute("SELECT id FROM locations WHERE name = 'Strip 1'").fetchone()
         (duck,) = db.execute(
             "SELECT animal_id FROM event_animals JOIN events ON id = event_id"
-            " WHERE type = 'AnimalOutcome' ORDER BY ts_utc LIMIT 1"
+            " WHERE type = 'AnimalOutcome' ORDER BY events.ts_utc LIMIT 1"
         ).fetchone()
         (seq,) = db.execute("SELECT MAX(seq) FROM log_changes").fetchone()
     finally:
