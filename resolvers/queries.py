@@ -262,9 +262,7 @@ class Query:
         self,
         info: Info,
         location_id: Annotated[ID, _arg("The location's id.")],
-        at: Annotated[
-            DateTime | None, _arg("The end of the window, excluded (default: now).")
-        ] = None,
+        at: Annotated[DateTime | None, _arg(docs.WINDOW_END)] = None,
         window_days: Annotated[int, _arg(docs.WINDOW_DAYS)] = arguments.DEFAULT_WINDOW_DAYS,
     ) -> EggStats | None:
         arguments.window_days(window_days)
@@ -294,14 +292,8 @@ class Query:
                 description="The location; omit it for the whole farm, every location added up."
             ),
         ] = None,
-        at: Annotated[
-            DateTime | None,
-            strawberry.argument(description="The window's end, not included; default now."),
-        ] = None,
-        window_days: Annotated[
-            int,
-            strawberry.argument(description="The window's length in days of 24 hours, 1 to 3660."),
-        ] = arguments.DEFAULT_WINDOW_DAYS,
+        at: Annotated[DateTime | None, _arg(docs.WINDOW_END)] = None,
+        window_days: Annotated[int, _arg(docs.WINDOW_DAYS)] = arguments.DEFAULT_WINDOW_DAYS,
     ) -> FlockFigures:
         location = arguments.filter_id(location_id, "location_id")
         ts = arguments.instant(info, at)
@@ -349,14 +341,8 @@ class Query:
         product_code: Annotated[
             str, strawberry.argument(description="The product's code, e.g. `egg.duck`.")
         ],
-        at: Annotated[
-            DateTime | None,
-            strawberry.argument(description="The window's end, not included; default now."),
-        ] = None,
-        window_days: Annotated[
-            int,
-            strawberry.argument(description="The window's length in days of 24 hours, 1 to 3660."),
-        ] = arguments.DEFAULT_WINDOW_DAYS,
+        at: Annotated[DateTime | None, _arg(docs.WINDOW_END)] = None,
+        window_days: Annotated[int, _arg(docs.WINDOW_DAYS)] = arguments.DEFAULT_WINDOW_DAYS,
     ) -> Sales:
         ts = arguments.instant(info, at)
         days = arguments.window_days(window_days)

@@ -51,6 +51,7 @@ AFTER = (
     "Continue after this cursor: the `pageInfo.endCursor` (or an edge's `cursor`) of the"
     " previous page of the same list. Omit for the first page."
 )
+WINDOW_END = "The window's end, not included (default: now)."
 WINDOW_DAYS = (
     f"Length of the window in days of 24 hours, ending at `at` (default {DEFAULT_WINDOW_DAYS},"
     f" from 1 to {MAX_WINDOW_DAYS})."
