@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -98,29 +100,37 @@ async def prepare(server: ServerProcess, farm: FarmView) -> None:
             await read_roster(client, farm, random.Random(0), 0.0, place)
 
 
-def run(args) -> dict:
-    work = Path(args.work)
-    source = farm_file(args.days, args.flock, args.seed, Path(args.cache))
-    db_path = work / "farm.db"
+@contextlib.contextmanager
+def served_copy(source: Path, work: Path, name: str) -> Iterator[tuple[ServerProcess, FarmView]]:
+    """A fresh copy of the farm, served and prepared (feed bought, rosters read once)."""
+    db_path = work / f"{name}.db"
     shutil.copy(source, db_path)
     farm = farm_view(db_path)
-    server = ServerProcess(db_path, work / "server.log")
+    server = ServerProcess(db_path, work / f"{name}-server.log")
     server.start()
     try:
         asyncio.run(prepare(server, farm))
+        yield server, farm
+    finally:
+        server.stop()
+
+
+def run(args) -> dict:
+    work = Path(args.work)
+    source = farm_file(args.days, args.flock, args.seed, Path(args.cache))
+    with served_copy(source, work, "farm") as (server, farm):
         floor = asyncio.run(
             closed_loop(server.base_url, server.token, farm, FLOOR_CLIENTS, args.floor_seconds)
         )
         floor_per_s = len(floor.acknowledged) / floor.seconds
-        since = checks.last_seq(db_path)
+        since = checks.last_seq(server.db_path)
         offered = args.share * floor_per_s / MUTATION_SHARE
         load = asyncio.run(
             open_loop(
                 server.base_url, server.ws_url, server.token, farm, offered, args.seconds, args.seed
             )
         )
-    finally:
-        server.stop()
+    db_path = server.db_path
     check = checks.check_log(db_path, load.outcomes, since)
     clean, verdict = checks.verify(db_path)
     figures = load.figures()
@@ -150,18 +160,10 @@ def run(args) -> dict:
 
 def faults(args, source: Path, work: Path, offered: float) -> dict:
     """The fault run on a fresh copy of the farm, at the load's offered rate."""
-    db_path = work / "faults.db"
-    shutil.copy(source, db_path)
-    farm = farm_view(db_path)
-    server = ServerProcess(db_path, work / "faults-server.log")
-    server.start()
-    try:
-        asyncio.run(prepare(server, farm))
+    with served_copy(source, work, "faults") as (server, farm):
         return asyncio.run(
             fault_run(server, farm, offered, args.fault_seconds, args.seed, args.kills)
         )
-    finally:
-        server.stop()
 
 
 def print_results(results: dict) -> None:
