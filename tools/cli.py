@@ -14,10 +14,13 @@ from store.settings import Settings
 
 
 def _fail_cleanly(fn):
-    """Turn domain and settings errors into `click.ClickException` (one line, exit 1)."""
+    """Turn domain and settings errors into `click.ClickException` (one line, exit 1); a file
+    that is not a sound SQLite database (damaged, or not one at all) too, naming the file."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        import sqlite3
+
         from animaltrack.errors import AnimalTrackError
         from store.locks import LockHeld
 
@@ -29,6 +32,14 @@ def _fail_cleanly(fn):
             raise click.ClickException(str(error)) from error
         except ValueError as error:
             raise click.ClickException(str(error)) from error
+        except sqlite3.DatabaseError as error:
+            if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+                raise  # busy beyond the timeout: not a damaged file
+            settings = click.get_current_context().obj
+            raise click.ClickException(
+                f"{settings.db_path} cannot be read as an AnimalTrack database ({error}); if it"
+                " is a restored backup, see the README's restore steps."
+            ) from error
 
     return wrapper
 
@@ -511,7 +522,11 @@ def token_revoke(settings: Settings, token_id: str) -> None:
     from animaltrack.timefmt import describe_ts
     from store.tokens import revoke_token
 
-    info = revoke_token(_existing(settings), token_id)
+    db = _existing(settings)
+    try:
+        info = revoke_token(db, token_id)
+    finally:
+        db.close()
     click.echo(
         f"Token {info.id} of {info.username} revoked (since {describe_ts(info.revoked_at_utc)})"
     )

@@ -28,3 +28,13 @@ def test_a_reading_command_refuses_a_missing_database(tmp_path, command):
     assert result.exit_code == 1, result.output
     assert result.output.splitlines() == [f"Error: There is no database at {typo}."]
     assert sorted(tmp_path.iterdir()) == []  # no database, -wal or -shm, nor an output file
+
+
+def test_a_file_that_is_not_a_database_is_one_clear_line(tmp_path):
+    """A damaged file, or one that is not SQLite at all, is named in one line, not a traceback."""
+    text = tmp_path / "notes.db"
+    text.write_text("eggs: 12, feed: 3 kg — the notebook, not the database\n" * 4)
+    result = run("--db", text, "verify")
+    assert result.exit_code == 1, result.output
+    [line] = result.output.splitlines()
+    assert line.startswith(f"Error: {text} cannot be read as an AnimalTrack database")
