@@ -7,18 +7,20 @@ only where a location interval (or a layer-eligible piece of one) starts or ends
 instant falls in that hour: `*_dc`, the change in the count of birds (+1 per start, -1 per end),
 and `*_dm`, the milliseconds those changes add within the hour (+(end of hour - start) per
 start, -(end of hour - end) per end). The birds present when hour h begins are the sum of `dc`
-over the hours before h, so the bird time of hour h is `count × 3 600 000 + dm(h)`. An open
-interval simply has no end: nothing is stored for the future. Rows whose four figures are all
+over the hours before h, so the bird time of hour h is `count × 3 600 000 + dm(h)`; to keep
+that sum short, `bird_time_blocks` holds the `dc` of every 30 days (`BLOCK_HOURS`) summed. An
+open interval simply has no end: nothing is stored for the future. Rows whose figures are all
 zero are not kept. Columns `all_*` count every bird; `layer_*` only the layer-eligible pieces:
 alive, adult, female and of an egg product's species (as `animaltrack.services.stats`). No
-time zone is in a row (principle 7): local days are sums of whole hours, read by
-`animaltrack.services.flock`.
+time zone is in a row (principle 7): `bird_ms_by_day` reads any window or local day from the
+hours it covers whole and the pieces of the hours its ends cut.
 
 **How it is kept.** The rows follow from the location and attribute intervals and the
 registry's species (`DEPENDS_ON`), which the projections registered before this one have
 already brought up to date for the event. `bird_time_pieces` keeps, per animal, the pieces it
-contributed (`kind` `all` or `layer`), so an event's animals are recomputed from their intervals
-and only the difference is applied to the hours: apply, refold and revert are all "recompute
+contributed (`kind` `all` or `layer`; indexed by start and by end for those cut hours), so
+an event's animals are recomputed from their intervals and only the difference is applied to
+the hours and blocks: apply, refold and revert are all "recompute
 these animals", which makes them equal by construction. The batch build computes every
 animal's pieces from the built interval tables in one pass.
 
@@ -38,6 +40,7 @@ from animaltrack.projections.base import Batch, Projection, insert_rows
 from animaltrack.projections.intervals import IntervalProjection
 
 HOUR_MS = 3_600_000
+BLOCK_HOURS = 720  # the hours of one row of `bird_time_blocks`: 30 days
 _NEVER = -(2**62)  # before every time: `since` of a full recompute
 KINDS = ("all", "layer")
 # The attribute values that make an animal layer-eligible, besides its species.
@@ -94,12 +97,13 @@ def add_piece(deltas: Deltas, kind: str, piece: Piece, sign: int) -> None:
 
 
 HOUR_COLUMNS = ("location_id", "hour", "all_dc", "all_dm", "layer_dc", "layer_dm")
+BLOCK_COLUMNS = ("location_id", "block", "all_dc", "layer_dc")
 PIECE_COLUMNS = ("animal_id", "kind", "start_utc", "location_id", "end_utc")
 
 
 class BirdTimeProjection(Projection):
     NAME = "bird_time"
-    TABLES = ("bird_time_hours", "bird_time_pieces")
+    TABLES = ("bird_time_hours", "bird_time_blocks", "bird_time_pieces")
     DEPENDS_ON = ("animal_location_intervals", "animal_attr_intervals", "animal_registry")
     # Its rows change exactly when an animal's intervals do.
     EVENT_TYPES = IntervalProjection.EVENT_TYPES
@@ -162,6 +166,10 @@ class BirdTimeProjection(Projection):
         changes = [(loc, hour, *row) for (loc, hour), row in deltas.items() if any(row)]
         if not changes:
             return
+        self._add_hours(changes)
+        self._add_blocks(block_rows(deltas))
+
+    def _add_hours(self, changes: list[tuple]) -> None:
         self.db.conn.executemany(
             self.sql(
                 "INSERT INTO {bird_time_hours} (location_id, hour, all_dc, all_dm, layer_dc,"
@@ -177,6 +185,23 @@ class BirdTimeProjection(Projection):
                 " AND all_dc = 0 AND all_dm = 0 AND layer_dc = 0 AND layer_dm = 0"
             ),
             [(loc, hour) for loc, hour, *_ in changes],
+        )
+
+    def _add_blocks(self, changes: list[tuple]) -> None:
+        self.db.conn.executemany(
+            self.sql(
+                "INSERT INTO {bird_time_blocks} (location_id, block, all_dc, layer_dc)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (location_id, block) DO UPDATE"
+                " SET all_dc = all_dc + excluded.all_dc, layer_dc = layer_dc + excluded.layer_dc"
+            ),
+            changes,
+        )
+        self.db.conn.executemany(
+            self.sql(
+                "DELETE FROM {bird_time_blocks} WHERE location_id = ? AND block = ?"
+                " AND all_dc = 0 AND layer_dc = 0"
+            ),
+            [(loc, block) for loc, block, *_ in changes],
         )
 
     def _stored_pieces(
@@ -260,6 +285,16 @@ class BirdTimeProjection(Projection):
         return BirdTimeBatch(self)
 
 
+def block_rows(deltas: Deltas) -> list[tuple]:
+    """The hours' count changes summed per (location, block), the non-zero ones in key order."""
+    blocks: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    for (location, hour), (all_dc, _, layer_dc, _) in deltas.items():
+        block = blocks[location, hour // BLOCK_HOURS]
+        block[0] += all_dc
+        block[1] += layer_dc
+    return sorted((loc, block, *row) for (loc, block), row in blocks.items() if any(row))
+
+
 def piece_rows(pieces: dict[str, dict[str, list[Piece]]]) -> list[tuple]:
     """`bird_time_pieces` rows in primary-key order."""
     rows = [
@@ -290,52 +325,104 @@ class BirdTimeBatch(Batch):
         insert_rows(p.db, p.names["bird_time_pieces"], PIECE_COLUMNS, piece_rows(pieces))
         hours = sorted((loc, hour, *row) for (loc, hour), row in deltas.items() if any(row))
         insert_rows(p.db, p.names["bird_time_hours"], HOUR_COLUMNS, hours)
+        insert_rows(p.db, p.names["bird_time_blocks"], BLOCK_COLUMNS, block_rows(deltas))
 
 
 # -- reading -----------------------------------------------------------------------------------
+
+# A change of the step function that adds `dm + dc × (segment end - ref)` to the segment
+# holding `at`, then moves the counts by `dc`: (at, ref, all_dc, all_dm, layer_dc, layer_dm).
+Change = tuple[int, int, int, int, int, int]
 
 
 def bird_ms_by_day(
     db, location_id: str | None, bounds: Sequence[int]
 ) -> tuple[list[int], list[int]]:
-    """(all, layer-eligible) bird milliseconds in each day `[bounds[k], bounds[k + 1])` at the
-    location (None: every location, summed). Every bound must be a whole UTC hour.
+    """(all, layer-eligible) bird milliseconds in each segment `[bounds[k], bounds[k + 1])` (a
+    day of a chart, or one window) at the location (None: every location, summed).
 
-    The birds present at `bounds[0]` are the sum of the count changes before it; each day then
-    adds `count × hours × 3 600 000`, plus, for each row in it, its milliseconds and its count
-    change times the whole hours left in the day after its hour.
+    The birds present when the first segment's hour begins come from `counts_at_hour`. Then
+    each segment adds `count × length` and, for each change in it, its milliseconds up to the
+    segment's end. An hour that no bound cuts is one change, its row of `bird_time_hours`; an
+    hour that a bound cuts (a window ending at 14:37, a day of a :30 time zone) is read piece by
+    piece from `bird_time_pieces`, so every bound is exact to the millisecond.
     """
-    if any(b % HOUR_MS for b in bounds):
-        raise ValueError("bird_ms_by_day needs days made of whole UTC hours")
-    hours = [b // HOUR_MS for b in bounds]
-    where = "" if location_id is None else "location_id = :location AND"
-    params = {"location": location_id, "first": hours[0], "last": hours[-1]}
-    all_count, layer_count = db.execute(
-        f"SELECT COALESCE(SUM(all_dc), 0), COALESCE(SUM(layer_dc), 0) FROM bird_time_hours"
-        f" WHERE {where} hour < :first",
-        params,
-    ).fetchone()
+    cut = sorted({b // HOUR_MS for b in bounds if b % HOUR_MS})
+    first_hour, end_hour = bounds[0] // HOUR_MS, -(-bounds[-1] // HOUR_MS)
+    all_count, layer_count = counts_at_hour(db, location_id, first_hour)
+    changes = _hour_changes(db, location_id, first_hour, end_hour, set(cut))
+    for hour in cut:
+        changes += _piece_changes(db, location_id, hour * HOUR_MS, (hour + 1) * HOUR_MS)
+    changes.sort()
+    segments = len(bounds) - 1
+    all_ms, layer_ms = [0] * segments, [0] * segments
+    i = 0
+    while i < len(changes) and changes[i][0] < bounds[0]:  # inside the first, cut hour
+        all_count, layer_count = all_count + changes[i][2], layer_count + changes[i][4]
+        i += 1
+    for k in range(segments):
+        end = bounds[k + 1]
+        a, b = all_count * (end - bounds[k]), layer_count * (end - bounds[k])
+        while i < len(changes) and changes[i][0] < end:
+            _, ref, adc, adm, ldc, ldm = changes[i]
+            a += adm + adc * (end - ref)
+            b += ldm + ldc * (end - ref)
+            all_count, layer_count = all_count + adc, layer_count + ldc
+            i += 1
+        all_ms[k], layer_ms[k] = a, b
+    return all_ms, layer_ms
+
+
+def _where(location_id: str | None) -> str:
+    return "" if location_id is None else "location_id = :location AND"
+
+
+def counts_at_hour(db, location_id: str | None, hour: int) -> tuple[int, int]:
+    """(all, layer-eligible) birds present at the location (None: farm-wide) when UTC hour
+    `hour` begins: the count changes of every earlier block, then of the hours of its own block
+    before it — a few thousand rows at most, however long the history."""
+    block = hour // BLOCK_HOURS
+    params = {"location": location_id, "block": block, "from": block * BLOCK_HOURS, "to": hour}
+    totals = [
+        db.execute(
+            f"SELECT COALESCE(SUM(all_dc), 0), COALESCE(SUM(layer_dc), 0) FROM {sql}", params
+        ).fetchone()
+        for sql in (
+            f"bird_time_blocks WHERE {_where(location_id)} block < :block",
+            f"bird_time_hours WHERE {_where(location_id)} hour >= :from AND hour < :to",
+        )
+    ]
+    return totals[0][0] + totals[1][0], totals[0][1] + totals[1][1]
+
+
+def _hour_changes(
+    db, location_id: str | None, first: int, end: int, skipped: set[int]
+) -> list[Change]:
+    """The rows of the hours `[first, end)`, summed over locations, but for `skipped`."""
     rows = db.execute(
         f"SELECT hour, SUM(all_dc), SUM(all_dm), SUM(layer_dc), SUM(layer_dm)"
-        f" FROM bird_time_hours WHERE {where} hour >= :first AND hour < :last"
-        " GROUP BY hour ORDER BY hour",
-        params,
-    ).fetchall()
-    days = len(bounds) - 1
-    all_ms, layer_ms = [0] * days, [0] * days
-    day, r = 0, 0
-    while day < days:
-        end = hours[day + 1]
-        length = (end - hours[day]) * HOUR_MS
-        a, b = all_count * length, layer_count * length
-        while r < len(rows) and rows[r][0] < end:
-            hour, adc, adm, ldc, ldm = rows[r]
-            left = (end - 1 - hour) * HOUR_MS
-            a += adm + adc * left
-            b += ldm + ldc * left
-            all_count += adc
-            layer_count += ldc
-            r += 1
-        all_ms[day], layer_ms[day] = a, b
-        day += 1
-    return all_ms, layer_ms
+        f" FROM bird_time_hours WHERE {_where(location_id)} hour >= :first AND hour < :end"
+        " GROUP BY hour",
+        {"location": location_id, "first": first, "end": end},
+    )
+    return [
+        (hour * HOUR_MS, (hour + 1) * HOUR_MS, adc, adm, ldc, ldm)
+        for hour, adc, adm, ldc, ldm in rows
+        if hour not in skipped
+    ]
+
+
+def _piece_changes(db, location_id: str | None, start: int, end: int) -> list[Change]:
+    """Each piece starting (+1) or ending (-1) in `[start, end)`, at its instant."""
+    where = "" if location_id is None else " AND location_id = :location"
+    rows = db.execute(
+        f"SELECT start_utc, kind, 1 FROM bird_time_pieces"
+        f" WHERE start_utc >= :start AND start_utc < :end{where}"
+        f" UNION ALL SELECT end_utc, kind, -1 FROM bird_time_pieces"
+        f" WHERE end_utc IS NOT NULL AND end_utc >= :start AND end_utc < :end{where}",
+        {"location": location_id, "start": start, "end": end},
+    )
+    return [
+        (at, at, step, 0, 0, 0) if kind == "all" else (at, at, 0, 0, step, 0)
+        for at, kind, step in rows
+    ]

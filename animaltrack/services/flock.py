@@ -16,12 +16,10 @@ Choices where the SPEC is silent:
   of the window; None when none of it was given in the window, 0 when the balance is not
   positive. Every feed type with a purchase or a feed given before `at` is listed.
 - the **daily series** takes each local day of the farm's time zone (midnight to midnight, 23 or
-  25 hours on a daylight-saving change); bird time is split at those midnights exactly. It is
-  read from the hourly projection `bird_time_hours` (`animaltrack.projections.bird_time`) when
-  every local midnight is a whole UTC hour (Europe/Lisbon, and most zones), and from the
-  interval tables otherwise (zones with a :30 or :45 offset), slower but the same figures.
-  Bird time counts the open intervals up to the day's end, even past now: a day not over yet
-  shows the birds present for the whole day.
+  25 hours on a daylight-saving change); bird time is split at those midnights exactly (read
+  from the bird time projection, `animaltrack.projections.bird_time`, whatever the zone's
+  offset). Bird time counts the open intervals up to the day's end, even past now: a day not
+  over yet shows the birds present for the whole day.
 """
 
 from __future__ import annotations
@@ -34,7 +32,7 @@ from decimal import Decimal
 
 from animaltrack.errors import ValidationError
 from animaltrack.events import types as t
-from animaltrack.projections.bird_time import HOUR_MS, bird_ms_by_day
+from animaltrack.projections.bird_time import bird_ms_by_day
 from animaltrack.projections.intervals import location_intervals_overlapping
 from animaltrack.projections.locations import get_location
 from animaltrack.services.stats import (
@@ -42,12 +40,9 @@ from animaltrack.services.stats import (
     EGG_PRODUCTS_SQL,
     MAX_SERIES_DAYS,
     PRICE_SQL,
-    SPANS_SQL,
     EggStats,
     at_location,
-    egg_species,
     get_egg_stats,
-    layer_pieces_sql,
     laying_rate_pct,
     local_midnight_ms,
     ms_to_days,
@@ -218,10 +213,7 @@ def get_daily_series(
     params = {"location": location, "start": bounds[0], "end": bounds[-1]}
     eggs = _bucket_sums(db, _EGG_ROWS_SQL.format(where=at_location("l", location)), params, bounds)
     feed = _bucket_sums(db, _FEED_ROWS_SQL.format(where=at_location("g", location)), params, bounds)
-    if all(b % HOUR_MS == 0 for b in bounds):
-        all_ms, layer_ms = bird_ms_by_day(db, location, bounds)
-    else:
-        all_ms, layer_ms = bird_ms_from_intervals(db, location, bounds)
+    all_ms, layer_ms = bird_ms_by_day(db, location, bounds)
     bird_days = tuple(ms_to_days(ms) for ms in all_ms)
     layer_days = tuple(ms_to_days(ms) for ms in layer_ms)
     return DailySeries(
@@ -236,23 +228,6 @@ def get_daily_series(
             laying_rate_pct(e[0], d) for e, d in zip(eggs, layer_days, strict=True)
         ),
     )
-
-
-def bird_ms_from_intervals(db, location_id: str | None, bounds: list[int]):
-    """(all, layer-eligible) bird ms per day `[bounds[k], bounds[k + 1])`, from the interval
-    tables: for a time zone whose midnights are not whole UTC hours (a :30 or :45 offset), where
-    the hourly projection cannot split a day. Slower (every span of the range is read), same
-    figures; also the reference the projection is tested against."""
-    params = {
-        "location": location_id,
-        "start": bounds[0],
-        "end": bounds[-1],
-        "species": json.dumps(egg_species(db)),
-    }
-    spans = SPANS_SQL.format(where=at_location("l", location_id))
-    all_ms = spread(db.execute(f"{spans} SELECT s, e FROM spans", params).fetchall(), bounds)
-    layer_rows = db.execute(f"{spans} {layer_pieces_sql()}", params).fetchall()
-    return all_ms, spread(layer_rows, bounds)
 
 
 _EGG_ROWS_SQL = f"""
@@ -279,32 +254,3 @@ def _bucket_sums(db, sql: str, params: dict, bounds: list[int]) -> list[list[int
         for i, value in enumerate(figures):
             day[i] += value or 0
     return totals
-
-
-def spread(pieces, bounds: list[int]) -> list[int]:
-    """The milliseconds of half-open `pieces` `[s, e)` falling in each day `[bounds[k],
-    bounds[k + 1])`; pieces lie within `[bounds[0], bounds[-1])`.
-
-    A piece adds its partial first and last days directly and marks the whole days between in
-    a difference array, so a piece costs O(log days) whatever its length.
-    """
-    n = len(bounds) - 1
-    ms = [0] * n
-    whole = [0] * (n + 1)
-    for s, e in pieces:
-        if e <= s:
-            continue
-        i = bisect.bisect_right(bounds, s) - 1
-        j = bisect.bisect_right(bounds, e - 1) - 1
-        if i == j:
-            ms[i] += e - s
-            continue
-        ms[i] += bounds[i + 1] - s
-        ms[j] += e - bounds[j]
-        whole[i + 1] += 1
-        whole[j] -= 1
-    running = 0
-    for k in range(n):
-        running += whole[k]
-        ms[k] += running * (bounds[k + 1] - bounds[k])
-    return ms

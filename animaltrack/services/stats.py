@@ -19,15 +19,10 @@ several egg products, any of their species). Intervals of one animal and attribu
 so summing the positive overlap of every combination of one interval per attribute counts each
 millisecond exactly once.
 
-Over the whole UTC hours inside a window, the same sums are read from the hourly projection
-`bird_time_hours` (`animaltrack.projections.bird_time`); the intervals are read only for the
-partial hours at the window's ends (and for windows under two hours), so a farm-wide month costs
-a few thousand projection rows rather than every span of the month.
-
-The query is driven by the location intervals that overlap the window (the index
-`animal_location_intervals_at`), and each of those reaches its attribute intervals by primary key
-`(animal_id, attr, start_utc)`; the unary `+` on `value` keeps SQLite from choosing the
-`(attr, value, …)` index for that join.
+These sums are read from the bird time projection (`animaltrack.projections.bird_time`): the
+hours a window covers whole, the pieces of the hours its ends cut, so a farm-wide month costs
+a few thousand projection rows rather than every span of the month. `tests/bird_time_reference.py`
+computes them from the intervals alone, to test the projection against.
 
 Choices where the SPEC is silent:
 - a `FeedGiven` with no purchase of its type at or before it (possible only after history was
@@ -49,7 +44,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from animaltrack.errors import ValidationError
-from animaltrack.projections.bird_time import HOUR_MS, bird_ms_by_day
+from animaltrack.projections.bird_time import LAYER_ATTRS, bird_ms_by_day
 from animaltrack.projections.intervals import location_intervals_overlapping
 from animaltrack.projections.locations import get_location
 from store.migrations import END_OF_TIME_UTC
@@ -61,9 +56,6 @@ MAX_SERIES_DAYS = 3_660
 
 _EOT = END_OF_TIME_UTC
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-# The attribute values that make an animal layer-eligible, besides its species.
-LAYER_ATTRS = (("sex", "female"), ("life_stage", "adult"), ("status", "alive"))
 
 
 # -- exact arithmetic --------------------------------------------------------------------------
@@ -87,17 +79,6 @@ def round_ratio(numerator: int, denominator: int, places: int) -> Decimal:
 def ms_to_days(ms: int) -> Decimal:
     """Milliseconds as days, rounded half up to 0.01."""
     return round_ratio(ms, DAY_MS, 2)
-
-
-def overlap_ms(*spans: tuple[int, int | None]) -> int:
-    """Length of the common part of half-open intervals `[start, end)` (None end = open).
-
-    The same arithmetic as the SQL below (`min(ends) - max(starts)`, never negative); used by
-    callers that hold intervals in memory and by the tests as the reference.
-    """
-    start = max(s for s, _ in spans)
-    end = min(_EOT if e is None else e for _, e in spans)
-    return max(0, end - start)
 
 
 def check_ms(value: int, field: str) -> int:
@@ -206,7 +187,7 @@ def get_egg_stats(db, location_id: str | None, ts_utc: int, window_days: int = 3
     eggs = eggs_collected(db, location, start, end)
     feed_g, cost_cents = feed_given_totals(db, location, start, end)
     species = egg_species(db)
-    time_ = bird_time(db, location, start, end, species)
+    time_ = bird_time(db, location, start, end)
     feed_layers_g = feed_g * time_.layer_ms // time_.all_ms if time_.all_ms else 0
     cost_all = round_ratio(cost_cents, 100 * eggs, 3) if eggs else None
     cost_layers = (
@@ -278,103 +259,11 @@ def feed_given_totals(db, location_id: str | None, start: int, end: int) -> tupl
     return grams, cents
 
 
-def _layer_parts() -> tuple[str, str, str, str]:
-    """(tables, the pieces' start, end, conditions) of the layer-eligible pieces of a location
-    span `sp` (columns animal_id, s, e): where it overlaps one interval of each attribute.
-
-    `CROSS JOIN` fixes the join order: the attribute intervals first (by primary key), the
-    registry's species last, so the costlier registry lookup is made only for the spans of
-    adult females.
-    """
-    n = len(LAYER_ATTRS)
-    tables = " CROSS JOIN ".join(f"animal_attr_intervals AS a{i}" for i in range(n))
-    ends = ", ".join(f"COALESCE(a{i}.end_utc, {_EOT})" for i in range(n))
-    starts = ", ".join(f"a{i}.start_utc" for i in range(n))
-    conditions = " AND ".join(
-        f"a{i}.animal_id = sp.animal_id AND a{i}.attr = '{attr}' AND +a{i}.value = '{value}'"
-        f" AND a{i}.start_utc < sp.e AND COALESCE(a{i}.end_utc, {_EOT}) > sp.s"
-        for i, (attr, value) in enumerate(LAYER_ATTRS)
-    )
-    where = (
-        f"{conditions} AND r.animal_id = sp.animal_id"
-        " AND r.species IN (SELECT value FROM json_each(:species))"
-    )
-    return (
-        f"{tables} CROSS JOIN animal_registry AS r",
-        f"MAX(sp.s, {starts})",
-        f"MIN(sp.e, {ends})",
-        where,
-    )
-
-
-def _layer_piece_sql() -> str:
-    """Layer-eligible ms of one location span `sp`: a scalar subquery."""
-    tables, start, end, where = _layer_parts()
-    return f"SELECT COALESCE(SUM(MAX(0, {end} - {start})), 0) FROM {tables} WHERE {where}"
-
-
-def layer_pieces_sql() -> str:
-    """The layer-eligible pieces `(s, e)` of every span of `spans` (`SPANS_SQL`), one row each,
-    for callers that split bird time (the daily series)."""
-    tables, start, end, where = _layer_parts()
-    return (
-        f"SELECT {start} AS ps, {end} AS pe FROM spans AS sp CROSS JOIN {tables}"
-        f" WHERE {where} AND pe > ps"
-    )
-
-
-SPANS_SQL = f"""
-WITH spans AS (
-  SELECT l.animal_id AS animal_id,
-         MAX(l.start_utc, :start) AS s,
-         MIN(COALESCE(l.end_utc, {_EOT}), :end) AS e
-  FROM {location_intervals_overlapping("l", ":start", ":end")}
-  WHERE COALESCE(l.end_utc, {_EOT}) > :start
-    AND l.start_utc < :end {{where}}
-)
-"""
-
-
-def _bird_time_sql(location_id: str | None) -> str:
-    spans = SPANS_SQL.format(where=at_location("l", location_id))
-    return (
-        f"{spans} SELECT COALESCE(SUM(sp.e - sp.s), 0),"
-        f" COALESCE(SUM(({_layer_piece_sql()})), 0) FROM spans AS sp"
-    )
-
-
-def bird_time(
-    db, location_id: str | None, start: int, end: int, species: list[str] | None = None
-) -> BirdTime:
+def bird_time(db, location_id: str | None, start: int, end: int) -> BirdTime:
     """All and layer-eligible bird time at the location (None: every location, summed) in
-    `[start, end)`, in ms.
-
-    The whole UTC hours inside the window are summed from the hourly projection
-    (`animaltrack.projections.bird_time`, which takes the egg species from the products as
-    `egg_species` does); the partial hours at either end, and a window shorter than that, from
-    the intervals (`bird_time_from_intervals`). Both count the same milliseconds.
-    """
-    species = egg_species(db) if species is None else species
-    first_hour = -(-start // HOUR_MS) * HOUR_MS
-    last_hour = end // HOUR_MS * HOUR_MS
-    if last_hour - first_hour < 2 * HOUR_MS:
-        return bird_time_from_intervals(db, location_id, start, end, species)
-    (all_ms,), (layer_ms,) = bird_ms_by_day(db, location_id, [first_hour, last_hour])
-    for edge in ((start, first_hour), (last_hour, end)):
-        if edge[1] > edge[0]:
-            part = bird_time_from_intervals(db, location_id, *edge, species)
-            all_ms, layer_ms = all_ms + part.all_ms, layer_ms + part.layer_ms
-    return BirdTime(all_ms, layer_ms)
-
-
-def bird_time_from_intervals(
-    db, location_id: str | None, start: int, end: int, species: list[str]
-) -> BirdTime:
-    """`bird_time` read from the interval tables alone: every span overlapping the window."""
-    all_ms, layer_ms = db.execute(
-        _bird_time_sql(location_id),
-        {"location": location_id, "start": start, "end": end, "species": json.dumps(species)},
-    ).fetchone()
+    `[start, end)`, in ms, read from the bird time projection (`animaltrack.projections.
+    bird_time`, which takes the egg species from the products as `egg_species` does)."""
+    (all_ms,), (layer_ms,) = bird_ms_by_day(db, location_id, [start, end])
     return BirdTime(all_ms, layer_ms)
 
 

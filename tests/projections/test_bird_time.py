@@ -1,7 +1,7 @@
 """Bird time by location and UTC hour (`animaltrack.projections.bird_time`): the day sums it
 gives equal the overlap of every interval with each day, computed from the interval tables
-(`animaltrack.services.flock.bird_ms_from_intervals`, the reference), at every location and
-farm-wide, on random histories and on times that are not whole hours. That the projection's
+(`tests.bird_time_reference`), at every location and farm-wide, on random histories, with
+bounds at whole hours and inside them. That the projection's
 rows are the same one event at a time, refolded, reverted and rebuilt is
 `test_contract.py`'s part."""
 
@@ -22,8 +22,9 @@ from animaltrack.events.payloads import (
     build_payload,
 )
 from animaltrack.projections.bird_time import bird_ms_by_day
-from animaltrack.services.flock import bird_ms_from_intervals, get_daily_series
+from animaltrack.services.flock import get_daily_series
 from animaltrack.services.stats import DAY_MS
+from tests.bird_time_reference import bird_ms_from_intervals
 from tests.farm import HOUR, T0, Farm
 from tests.test_history_property import run_commands
 
@@ -46,12 +47,14 @@ def test_day_sums_equal_the_intervals_on_any_history(data):
         farm = Farm(Path(tmp) / "farm.db")
         try:
             run_commands(farm, data, most=25)
-            # Days of uneven whole-hour lengths, starting before, inside and after the history.
+            # Days of uneven lengths, starting before, inside and after the history; each
+            # bound at a whole hour or anywhere inside one (a window's end, a :30 zone).
+            inside = st.one_of(st.just(0), st.integers(1, HOUR - 1))
             first = T0 + data.draw(st.integers(-30, 50), label="first hour") * HOUR
-            lengths = data.draw(st.lists(st.integers(1, 30), min_size=1, max_size=6))
-            bounds = [first]
+            bounds = [first + data.draw(inside, label="first offset")]
+            lengths = data.draw(st.lists(st.integers(0, 30), min_size=1, max_size=6))
             for hours in lengths:
-                bounds.append(bounds[-1] + hours * HOUR)
+                bounds.append(bounds[-1] + hours * HOUR + data.draw(inside, label="offset"))
             _assert_both_agree(farm, bounds)
         finally:
             farm.close()
@@ -130,9 +133,9 @@ def test_times_inside_hours_and_an_open_end(tmp_path):
         farm.close()
 
 
-def test_a_zone_whose_midnights_are_not_whole_hours_reads_the_intervals(tmp_path):
-    """Asia/Kolkata is UTC+05:30: its days cannot be summed from UTC hours, so the series
-    reads the interval tables, with the same figures a whole-hour split would give."""
+def test_a_zone_whose_midnights_are_not_whole_hours(tmp_path):
+    """Asia/Kolkata is UTC+05:30: its days begin half-way through a UTC hour, which the
+    series reads piece by piece."""
     farm = Farm(tmp_path / "farm.db")
     try:
         farm.animals.create_cohort(

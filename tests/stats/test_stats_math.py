@@ -1,7 +1,8 @@
 """The arithmetic under the statistics: interval overlaps, exact rounding, windows, prices.
 
 The interval test writes hand-made rows into the interval tables of a scratch database (no
-events), so each millisecond of the expected figures can be followed by hand.
+events) and brings the bird time projection in line with them, so each millisecond of the
+expected figures can be followed by hand, through the projection and the reference alike.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pytest
 from stats_driver import DAY, HOUR, ServiceDriver, T
 
 from animaltrack.errors import NotFoundError, ValidationError
+from animaltrack.projections.bird_time import BirdTimeProjection
 from animaltrack.services.readmodels import (
     average_sale_price,
     feed_inventory,
@@ -21,10 +23,10 @@ from animaltrack.services.stats import (
     bird_time,
     get_egg_stats,
     ms_to_days,
-    overlap_ms,
     round_ratio,
     window_bounds,
 )
+from tests.bird_time_reference import bird_time_from_intervals, overlap_ms
 
 D = Decimal
 
@@ -115,9 +117,11 @@ def test_bird_time_intersections_by_hand(seeded_db):
     _insert(seeded_db, "animal_registry", registry)
     _insert(seeded_db, "animal_location_intervals", locations)
     _insert(seeded_db, "animal_attr_intervals", attrs)
+    BirdTimeProjection(seeded_db).recompute(r[0] for r in registry)
 
     result = bird_time(seeded_db, loc, 1000, 2000)
     assert (result.all_ms, result.layer_ms) == (800 + 1000 + 100 + 100 + 0 + 1000, 600 + 50 + 700)
+    assert bird_time_from_intervals(seeded_db, loc, 1000, 2000) == result
 
     # The same figures from the in-memory reference, interval by interval.
     window = (1000, 2000)
@@ -126,6 +130,7 @@ def test_bird_time_intersections_by_hand(seeded_db):
     # A window that cuts intervals: [1250, 1260) holds A, B, F (10 ms each); only A is a layer
     # then (F becomes female at 1300).
     assert bird_time(seeded_db, loc, 1250, 1260) == type(result)(30, 10)
+    assert bird_time_from_intervals(seeded_db, loc, 1250, 1260) == type(result)(30, 10)
     # An empty location.
     assert bird_time(seeded_db, "NOWHERE", 0, 10**13) == type(result)(0, 0)
 
