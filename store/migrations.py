@@ -435,7 +435,7 @@ def m009_bird_time(db: sqlite_utils.Database) -> None:
     _run(db, _BIRD_TIME)
 
 
-_BIRD_TIME_READS = """
+_WINDOW_READS = """
 CREATE TABLE bird_time_blocks (
     location_id TEXT NOT NULL,
     block INTEGER NOT NULL,
@@ -449,18 +449,20 @@ INSERT INTO bird_time_blocks (location_id, block, all_dc, layer_dc)
 CREATE INDEX bird_time_pieces_start ON bird_time_pieces(start_utc, location_id, kind);
 CREATE INDEX bird_time_pieces_end ON bird_time_pieces(end_utc, location_id, kind)
     WHERE end_utc IS NOT NULL;
+CREATE INDEX feed_given_by_type ON feed_given(feed_type_code, ts_utc, amount_kg);
 """
 
 
 @migrations()
-def m010_bird_time_reads(db: sqlite_utils.Database) -> None:
-    """Bird time of any window without a scan (`animaltrack.projections.bird_time`): the count
-    changes summed per location and 30 days, so the birds present at an instant add up a few
-    thousand rows instead of every hour before it; and the pieces found by when they start and
-    end, so the partial hours at a window's edges read the few pieces that change in them.
-    The blocks follow from the hours already stored (a farm whose bird time upgrade is still
-    pending gets them from it)."""
-    _run(db, _BIRD_TIME_READS)
+def m010_window_reads(db: sqlite_utils.Database) -> None:
+    """A dashboard's window read without a scan. Bird time (`animaltrack.projections.
+    bird_time`): the count changes summed per location and 30 days, so the birds present at an
+    instant add up a few thousand rows instead of every hour before it; and the pieces found by
+    when they start and end, so the partial hours at a window's edges read the few pieces that
+    change in them. The blocks follow from the hours already stored (a farm whose bird time
+    upgrade is still pending gets them from it). Feed given by type and time, so a feed type's
+    stock at a past instant (`animaltrack.services.flock.feed_days_left`) reads an index."""
+    _run(db, _WINDOW_READS)
 
 
 def _run(db: sqlite_utils.Database, script: str) -> None:
