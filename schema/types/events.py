@@ -2,7 +2,7 @@
 
 `payload` speaks the API's conventions (camelCase keys, enum values as the GraphQL enums spell
 them; `schema/payloads.py`), and an edit takes a payload of the same shape. `entityRefs` is the
-stored JSON, keys as stored.
+stored JSON with its keys in camelCase.
 """
 
 from __future__ import annotations
@@ -29,7 +29,10 @@ class EventRevision:
     version: int = strawberry.field(description="This version's number (1 is the original).")
     ts_utc: DateTime = strawberry.field(description="When it happened, in this version (UTC).")
     actor: str = strawberry.field(description="Who recorded the event.")
-    entity_refs: JSON = strawberry.field(description="What this version referred to, as stored.")
+    entity_refs: JSON = strawberry.field(
+        description="What this version referred to (`animalIds`, `locationId`, …), in the shape"
+        " of `Event.entityRefs`."
+    )
     payload: JSON = strawberry.field(
         description="This version's payload, in the shape of `Event.payload`."
     )
@@ -44,7 +47,7 @@ class EventRevision:
             version=record.version,
             ts_utc=record.ts_utc,
             actor=record.actor,
-            entity_refs=record.entity_refs,
+            entity_refs=to_api(record.entity_refs),
             payload=to_api(record.payload),
             edited_at=record.edited_at_utc,
             edited_by=record.edited_by,
@@ -89,8 +92,9 @@ class Event:
     actor: str = strawberry.field(description="The username of who recorded it.")
     version: int = strawberry.field(description="1, plus one for every edit.")
     entity_refs: JSON = strawberry.field(
-        description="What the event refers to, as stored: the animals it creates or names and"
-        " the locations it names. Where its animals were is in `locationIds`."
+        description="What the event refers to: the animals it creates or names (`animalIds`)"
+        " and the locations it names (`locationId`, `toLocationId`,"
+        " `assignedBroodLocationId`). Where its animals were is in `locationIds`."
     )
     payload: JSON = strawberry.field(
         description="What the event says, by its type: camelCase keys, enum values as this"
@@ -107,7 +111,7 @@ class Event:
             recorded_at=event.recorded_at_utc,
             actor=event.actor,
             version=event.version,
-            entity_refs=event.entity_refs,
+            entity_refs=to_api(event.entity_refs),
             payload=to_api(event.payload),
         )
 

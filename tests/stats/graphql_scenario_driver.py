@@ -115,7 +115,7 @@ def event_from_api(node: dict[str, Any]) -> Event:
         type=stored_type(node["type"]),
         ts_utc=from_iso(node["tsUtc"]),
         actor=node["actor"],
-        entity_refs=node["entityRefs"],
+        entity_refs=from_api(node["entityRefs"]),
         payload=from_api(node["payload"]),
         version=node["version"],
     )
