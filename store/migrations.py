@@ -435,6 +435,13 @@ def m009_bird_time(db: sqlite_utils.Database) -> None:
     _run(db, _BIRD_TIME)
 
 
+@migrations()
+def m010_feed_given_by_type(db: sqlite_utils.Database) -> None:
+    """The feed given of one type, by time (`feed_inventory` sums it after every feed given or
+    purchase): a walk of this index instead of a scan of every feed given of every type."""
+    db.execute("CREATE INDEX feed_given_type ON feed_given(feed_type_code, ts_utc, amount_kg)")
+
+
 def _run(db: sqlite_utils.Database, script: str) -> None:
     """Run a DDL script statement by statement.
 
