@@ -69,9 +69,9 @@ def _page(db, where: _Where, first: int, after: tuple[int, str] | None) -> Event
         where = _Where(["l.location_id = ?", *where.clauses], reads_event=where.reads_event)
     sql = where.sql(id_, ts)
     (total,) = db.execute(f"SELECT COUNT(*) FROM {count_from} WHERE {sql}", params).fetchone()
-    if after is not None:
-        sql += f" AND ({ts} < ? OR ({ts} = ? AND {id_} < ?))"
-        params += [after[0], after[0], after[1]]
+    if after is not None:  # a row value: the index is entered at the cursor, not read up to it
+        sql += f" AND ({ts}, {id_}) < (?, ?)"
+        params += [after[0], after[1]]
     rows = db.execute(
         f"SELECT {_COLUMNS} FROM {rows_from} WHERE {sql} ORDER BY {ts} DESC, {id_} DESC LIMIT ?",
         [*params, first + 1],
