@@ -111,7 +111,9 @@ def events_page(
     if animal_id is not None:
         sql, params = events_of_animals([animal_id])
         where.add(f"{{id}} IN ({sql})", *params)
-    if not include_deleted:
+    if not include_deleted and location_id is None:
+        # (A location's `event_locations` rows are live events only, as `location_log_page`
+        # relies on: a delete takes its event's rows away. No need to probe the tombstones.)
         where.add(_LIVE)
     return _page(db, where, first, after)
 
