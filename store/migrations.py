@@ -461,7 +461,8 @@ def m010_window_reads(db: sqlite_utils.Database) -> None:
     when they start and end, so the partial hours at a window's edges read the few pieces that
     change in them. The blocks follow from the hours already stored (a farm whose bird time
     upgrade is still pending gets them from it). Feed given by type and time, so a feed type's
-    stock at a past instant (`animaltrack.services.flock.feed_days_left`) reads an index."""
+    stock at a past instant (`animaltrack.services.flock.feed_days_left`) and the inventory's
+    recompute after every feed given or purchase walk an index instead of the table."""
     _run(db, _WINDOW_READS)
 
 

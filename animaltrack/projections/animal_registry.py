@@ -445,6 +445,18 @@ def survivor_of(db, animal_id: str) -> str | None:
     return row[0] if row else None
 
 
+def species_by_id(db, animal_ids) -> dict[str, str]:
+    """The species of each known animal (unknown ids are absent): the registry's one column a
+    collection's producers need, without building every row."""
+    return dict(
+        db.execute(
+            "SELECT animal_id, species FROM animal_registry"
+            " WHERE animal_id IN (SELECT value FROM json_each(?))",
+            (json_list(animal_ids),),
+        ).fetchall()
+    )
+
+
 def registry_rows(db, animal_ids) -> dict[str, dict]:
     """Registry rows keyed by animal id (species, created time, current state)."""
     cursor = db.execute(

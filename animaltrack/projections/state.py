@@ -136,8 +136,7 @@ class SqlFarmState(FarmState):
         return bool(animal_registry.registry_rows(self.db, [animal_id]))
 
     def species_of(self, animal_ids):
-        rows = animal_registry.registry_rows(self.db, animal_ids)
-        return {animal: row["species"] for animal, row in rows.items()}
+        return animal_registry.species_by_id(self.db, animal_ids)
 
     def survivor_of(self, animal_id):
         return animal_registry.survivor_of(self.db, animal_id)

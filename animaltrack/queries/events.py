@@ -3,6 +3,11 @@
 Every list is newest first, in `(ts_utc, id)` order descending, and pages by keyset: `after` is
 the `(ts_utc, id)` of the last event of the previous page. A page costs two queries (the count
 and the page); revisions and tombstones are read for many events at once.
+
+A location's events are read from `event_locations`' index `(location_id, ts_utc, event_id)`,
+which holds them in the page's order (a row's `ts_utc` is its event's, written with it), so a
+page reads its `first` events instead of sorting all of the location's, and the count reads
+the index alone unless a filter needs the event itself.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from animaltrack.events.model import (
 from animaltrack.events.store import json_list
 from animaltrack.queries.subjects import events_of_animals
 
-_LIVE = "e.id NOT IN (SELECT target_event_id FROM event_tombstones)"
-_ABOUT_LOCATION = "e.id IN (SELECT event_id FROM event_locations WHERE location_id = ?)"
+# Clauses name the event's id and time as `{id}` and `{ts}`: `e.id`, `e.ts_utc` when the page
+# reads `events` alone, `l.event_id`, `l.ts_utc` when it reads a location's `event_locations`.
+_LIVE = "{id} NOT IN (SELECT target_event_id FROM event_tombstones)"
 _COLUMNS = ", ".join(f"e.{c.strip()}" for c in EVENT_COLUMNS.split(","))
 
 
@@ -38,24 +44,36 @@ class EventPage:
 class _Where:
     clauses: list[str] = field(default_factory=list)
     params: list[Any] = field(default_factory=list)
+    # Only the events about this location (read from `event_locations`, see the module doc).
+    location_id: str | None = None
+    # A clause reads a column of `events` other than the id and time (the count must join it).
+    reads_event: bool = False
 
     def add(self, clause: str, *params: Any) -> None:
         self.clauses.append(clause)
         self.params.extend(params)
 
-    def sql(self) -> str:
-        return " AND ".join(self.clauses) if self.clauses else "1"
+    def sql(self, id_: str, ts: str) -> str:
+        clauses = [c.replace("{id}", id_).replace("{ts}", ts) for c in self.clauses]
+        return " AND ".join(clauses) if clauses else "1"
 
 
 def _page(db, where: _Where, first: int, after: tuple[int, str] | None) -> EventPage:
-    count_sql = f"SELECT COUNT(*) FROM events e WHERE {where.sql()}"
-    (total,) = db.execute(count_sql, where.params).fetchone()
-    sql, params = where.sql(), list(where.params)
-    if after is not None:
-        sql += " AND (e.ts_utc < ? OR (e.ts_utc = ? AND e.id < ?))"
-        params += [after[0], after[0], after[1]]
+    if where.location_id is None:
+        id_, ts, params = "e.id", "e.ts_utc", list(where.params)
+        rows_from = count_from = "events e"
+    else:
+        id_, ts, params = "l.event_id", "l.ts_utc", [where.location_id, *where.params]
+        rows_from = "event_locations l CROSS JOIN events e ON e.id = l.event_id"
+        count_from = rows_from if where.reads_event else "event_locations l"
+        where = _Where(["l.location_id = ?", *where.clauses], reads_event=where.reads_event)
+    sql = where.sql(id_, ts)
+    (total,) = db.execute(f"SELECT COUNT(*) FROM {count_from} WHERE {sql}", params).fetchone()
+    if after is not None:  # a row value: the index is entered at the cursor, not read up to it
+        sql += f" AND ({ts}, {id_}) < (?, ?)"
+        params += [after[0], after[1]]
     rows = db.execute(
-        f"SELECT {_COLUMNS} FROM events e WHERE {sql} ORDER BY e.ts_utc DESC, e.id DESC LIMIT ?",
+        f"SELECT {_COLUMNS} FROM {rows_from} WHERE {sql} ORDER BY {ts} DESC, {id_} DESC LIMIT ?",
         [*params, first + 1],
     ).fetchall()
     events = [Event.from_row(row) for row in rows[:first]]
@@ -64,6 +82,7 @@ def _page(db, where: _Where, first: int, after: tuple[int, str] | None) -> Event
 
 def _of_types(where: _Where, types: Iterable[str]) -> None:
     where.add("e.type IN (SELECT value FROM json_each(?))", json_list(types))
+    where.reads_event = True
 
 
 def events_page(
@@ -85,15 +104,16 @@ def events_page(
     if types is not None:
         _of_types(where, types)
     if since is not None:
-        where.add("e.ts_utc >= ?", since)
+        where.add("{ts} >= ?", since)
     if until is not None:
-        where.add("e.ts_utc <= ?", until)
-    if location_id is not None:
-        where.add(_ABOUT_LOCATION, location_id)
+        where.add("{ts} <= ?", until)
+    where.location_id = location_id
     if animal_id is not None:
         sql, params = events_of_animals([animal_id])
-        where.add(f"e.id IN ({sql})", *params)
-    if not include_deleted:
+        where.add(f"{{id}} IN ({sql})", *params)
+    if not include_deleted and location_id is None:
+        # (A location's `event_locations` rows are live events only, as `location_log_page`
+        # relies on: a delete takes its event's rows away. No need to probe the tombstones.)
         where.add(_LIVE)
     return _page(db, where, first, after)
 
@@ -102,9 +122,7 @@ def location_log_page(
     db, location_id: str, *, first: int, after: tuple[int, str] | None = None
 ) -> EventPage:
     """The events about a location (`event_locations`, SPEC §6.1)."""
-    where = _Where()
-    where.add(_ABOUT_LOCATION, location_id)
-    return _page(db, where, first, after)
+    return _page(db, _Where(location_id=location_id), first, after)
 
 
 def animal_timeline_page(
@@ -125,7 +143,7 @@ def animal_timeline_page(
     ]
     sql, params = events_of_animals([animal_id, *aliases])
     where = _Where()
-    where.add(f"e.id IN ({sql})", *params)
+    where.add(f"{{id}} IN ({sql})", *params)
     if types is not None:
         _of_types(where, types)
     return _page(db, where, first, after)

@@ -96,11 +96,16 @@ class Event:
         " and the locations it names (`locationId`, `toLocationId`,"
         " `assignedBroodLocationId`). Where its animals were is in `locationIds`."
     )
-    payload: JSON = strawberry.field(
+    # The stored payload; `payload` shows it in the API's shape when a query asks for it.
+    stored_payload: strawberry.Private[dict]
+
+    @strawberry.field(
         description="What the event says, by its type: camelCase keys, enum values as this"
         ' API\'s enums spell them (`{"lifeStage": "ADULT", "feedTypeCode": "layer"}`; codes such'
         " as feed types and products stay as they are). `editEvent` takes the same shape."
     )
+    def payload(self) -> JSON:
+        return to_api(self.stored_payload)
 
     @classmethod
     def from_event(cls, event: DomainEvent) -> Event:
@@ -112,7 +117,7 @@ class Event:
             actor=event.actor,
             version=event.version,
             entity_refs=to_api(event.entity_refs),
-            payload=to_api(event.payload),
+            stored_payload=event.payload,
         )
 
     @strawberry.field(

@@ -66,6 +66,57 @@ def test_paging_through_events_newest_first(gql):
     assert keys == sorted(keys, reverse=True)
 
 
+LOCATION_EVENTS = """
+  query($id: ID!, $first: Int, $after: String, $since: DateTime) {
+    events(locationId: $id, first: $first, after: $after, since: $since) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { id tsUtc }
+    }
+  }
+"""
+
+
+def test_a_locations_events_page_newest_first_after_backdating_editing_and_deleting(gql):
+    """Backdated, edited (moved in time) and deleted collections: a location's events come
+    newest first by time and id, each once, the deleted one left out, whatever the page size."""
+    strip = gql.location_id("Strip 1")
+    gql.cohort("Strip 1", 3, ts=gql.now - 30 * HOUR)
+
+    def eggs(hours_ago: int) -> str:
+        collected = gql.mutate(
+            "collectProduct",
+            {"locationId": strip, "productCode": "egg.duck", "quantity": "2"}
+            | {"tsUtc": iso(gql.now - hours_ago * HOUR)},
+        )
+        return collected["event"]["id"]
+
+    ids = [eggs(h) for h in (1, 20, 5, 12, 5)]
+    edited = gql.mutate("editEvent", {"eventId": ids[1], "tsUtc": iso(gql.now - 2 * HOUR)})
+    deleted = gql.mutate("deleteEvent", {"eventId": ids[3], "reason": "typed twice"})
+    assert (edited["__typename"], deleted["__typename"]) == ("EventEdited", "EventDeleted")
+    everything = gql.data(LOCATION_EVENTS, {"id": strip, "first": 500})["events"]
+    keys = [(e["tsUtc"], e["id"]) for e in everything["nodes"]]
+    assert keys == sorted(keys, reverse=True)
+    assert ids[3] not in {e["id"] for e in everything["nodes"]}
+    assert set(ids) - {ids[3]} <= {e["id"] for e in everything["nodes"]}
+    assert everything["totalCount"] == len(keys)
+    since = iso(gql.now - 6 * HOUR)
+    for first, variables in ((1, {}), (2, {}), (3, {"since": since})):
+        seen, after = [], None
+        while True:
+            page = gql.data(
+                LOCATION_EVENTS, {"id": strip, "first": first, "after": after, **variables}
+            )["events"]
+            seen += [(e["tsUtc"], e["id"]) for e in page["nodes"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        expected = [k for k in keys if not variables or k[0] >= since]
+        assert seen == expected
+        assert page["totalCount"] == len(expected)
+
+
 def test_an_empty_page(gql):
     page = gql.data(ANIMALS, {"first": 10})["animals"]
     assert page["totalCount"] == 0
