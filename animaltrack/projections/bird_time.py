@@ -209,9 +209,8 @@ class BirdTimeProjection(Projection):
     ) -> dict[str, dict[str, list[Piece]]]:
         rows = self.db.execute(
             self.sql(
-                "SELECT animal_id, kind, location_id, start_utc, end_utc FROM {bird_time_pieces}"
-                " WHERE animal_id IN (SELECT value FROM json_each(:ids))"
-                " AND (end_utc IS NULL OR end_utc >= :since)"
+                "SELECT t.animal_id, t.kind, t.location_id, t.start_utc, t.end_utc FROM"
+                + _ending_since("{bird_time_pieces}", by_kind=True)
             ),
             {"ids": json.dumps(ids), "since": _NEVER if since is None else since},
         )
@@ -235,13 +234,16 @@ class BirdTimeProjection(Projection):
         """Every piece of these animals (None: of every animal), from the interval tables; with
         `since`, those ending at or after it (or open)."""
         where = "" if ids is None else " WHERE animal_id IN (SELECT value FROM json_each(:ids))"
+        located = " {animal_location_intervals} AS t" + where
         if since is not None:
-            where += (" AND" if where else " WHERE") + " (end_utc IS NULL OR end_utc >= :since)"
+            where += " AND (end_utc IS NULL OR end_utc >= :since)"
+            located = _ending_since("{animal_location_intervals}")
         params = {"ids": json.dumps(ids), "since": since}
         locations = self.db.execute(
             self.sql(
-                "SELECT animal_id, location_id, start_utc, end_utc"
-                " FROM {animal_location_intervals}" + where + " ORDER BY animal_id, start_utc"
+                "SELECT t.animal_id, t.location_id, t.start_utc, t.end_utc FROM"
+                + located
+                + " ORDER BY t.animal_id, t.start_utc"
             ),
             params,
         ).fetchall()
@@ -293,6 +295,31 @@ def block_rows(deltas: Deltas) -> list[tuple]:
         block[0] += all_dc
         block[1] += layer_dc
     return sorted((loc, block, *row) for (loc, block), row in blocks.items() if any(row))
+
+
+def _ending_since(table: str, by_kind: bool = False) -> str:
+    """A FROM clause: the rows `t` of `table` (disjoint intervals per animal, per `kind` if
+    `by_kind`) of the animals `:ids` that end at or after `:since` or are open.
+
+    The ends of disjoint intervals rise with their starts, so those rows are a suffix: every
+    interval starting at or after `:since`, and the last one starting before it if it reaches
+    `:since`. Joined from the ids, the suffix's first start bounds the index range on
+    (animal_id, …, start_utc): an animal moved a few hundred times reads a row or two, not its
+    whole history.
+    """
+    kinds = " CROSS JOIN (SELECT 'all' AS kind UNION ALL SELECT 'layer') AS k" if by_kind else ""
+    same = " AND {alias}.kind = k.kind" if by_kind else ""
+    last_before = (
+        f"SELECT MAX(p.start_utc) FROM {table} AS p WHERE p.animal_id = j.value"
+        + same.format(alias="p")
+        + " AND p.start_utc < :since"
+    )
+    return (
+        f" json_each(:ids) AS j{kinds} JOIN {table} AS t ON t.animal_id = j.value"
+        + same.format(alias="t")
+        + f" AND t.start_utc >= COALESCE(({last_before}), :since)"
+        " WHERE (t.end_utc IS NULL OR t.end_utc >= :since)"
+    )
 
 
 def piece_rows(pieces: dict[str, dict[str, list[Piece]]]) -> list[tuple]:
