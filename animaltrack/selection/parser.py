@@ -28,6 +28,7 @@ say in plain words what was expected there.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -79,6 +80,9 @@ _QUOTE = '"'
 _OR = "|"
 _NOT = "-"
 _COLON = ":"
+# Where a field name ends, and where a bare value ends (`\s` is `str.isspace`'s whitespace).
+_FIELD_END = re.compile(r'[\s:|"]')
+_BARE_VALUE_END = re.compile(r'[\s|"]')
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,12 @@ class _Scanner:
         while not self.at_end() and self.peek().isspace():
             self.pos += 1
 
+    def skip_to(self, pattern: re.Pattern) -> None:
+        """Move to the next character `pattern` matches, or to the end: one C-level search
+        instead of a Python step per character (a filter of 20 ids is 560 of them)."""
+        found = pattern.search(self.text, self.pos)
+        self.pos = found.start() if found else len(self.text)
+
 
 def _parse_term(scanner: _Scanner) -> FieldFilter:
     """Parse `["-"] field ":" value ("|" value)*` starting at a non-whitespace character."""
@@ -195,8 +205,7 @@ def _parse_field(scanner: _Scanner) -> str:
     `life-stage` is reported whole as unknown rather than as a missing ':' part-way through.
     """
     start = scanner.pos
-    while not scanner.at_boundary() and scanner.peek() not in (_COLON, _OR, _QUOTE):
-        scanner.pos += 1
+    scanner.skip_to(_FIELD_END)
     name = scanner.text[start : scanner.pos]
     if not name:
         char = scanner.peek()
@@ -253,8 +262,7 @@ def _scan_value(scanner: _Scanner, field: str) -> tuple[str, int]:
                 scanner.pos,
             )
         return raw, start
-    while not scanner.at_boundary() and scanner.peek() not in (_OR, _QUOTE):
-        scanner.pos += 1
+    scanner.skip_to(_BARE_VALUE_END)
     if scanner.peek() == _QUOTE:
         raise ParseError(
             "unexpected '\"' inside a value; quote the whole value instead, "
