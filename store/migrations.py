@@ -302,7 +302,9 @@ def m003_projections(db: sqlite_utils.Database) -> None:
 # Steps that rewrite stored rows (SPEC §14): `serve` refuses to start while one is pending on a
 # database that holds events, and names `animaltrack migrate`, which runs it, rebuilds the
 # projections and vacuums the file.
-DATA_MIGRATIONS = frozenset({"m004_facts_only_log"})
+# m009 leaves the bird time of the events already recorded to its upgrade: a server started
+# on it before `animaltrack migrate` would answer every bird-day figure from an empty table.
+DATA_MIGRATIONS = frozenset({"m004_facts_only_log", "m009_bird_time"})
 
 _FACTS_ONLY = """
 CREATE TABLE event_locations (

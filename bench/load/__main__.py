@@ -105,6 +105,12 @@ def served_copy(source: Path, work: Path, name: str) -> Iterator[tuple[ServerPro
     """A fresh copy of the farm, served and prepared (feed bought, rosters read once)."""
     db_path = work / f"{name}.db"
     shutil.copy(source, db_path)
+    # A farm cached by an older version is brought up to date as an operator would.
+    subprocess.run(
+        [sys.executable, "-m", "tools.cli", "--db", str(db_path), "migrate"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     farm = farm_view(db_path)
     server = ServerProcess(db_path, work / f"{name}-server.log")
     server.start()

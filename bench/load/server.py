@@ -56,7 +56,8 @@ class ServerProcess:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited: see {self.log_path}")
+                tail = "\n".join(self.log_text().splitlines()[-15:])
+                raise RuntimeError(f"the server exited; the end of {self.log_path}:\n{tail}")
             try:
                 httpx.get(self.url, timeout=1)
                 return
