@@ -30,7 +30,11 @@ from store import connect
 
 T = TypeVar("T")
 
-WORKERS = 4
+# Two, not more: every SQLite call releases the GIL and must win it back, so each extra thread
+# adds hand-offs, not CPU. Under `python -m bench.load`'s mix at 0.36 × the floor, 4 workers
+# answered 62.9 mutations/s of 74 offered (median 105 ms), 2 workers 72.9 of 78 (31 ms), and 1
+# worker 77.0 of 83 (49 ms) but lets one slow operation stall every other.
+WORKERS = 2
 # SQLite calls the handler every this many virtual-machine steps: cheap, and well under 1 ms apart.
 PROGRESS_STEPS = 10_000
 # How long the loop waits past the deadline for a worker whose statement has not yet stopped.
