@@ -166,42 +166,26 @@ class BirdTimeProjection(Projection):
         changes = [(loc, hour, *row) for (loc, hour), row in deltas.items() if any(row)]
         if not changes:
             return
-        self._add_hours(changes)
-        self._add_blocks(block_rows(deltas))
+        self._add_sums("bird_time_hours", HOUR_COLUMNS, changes)
+        self._add_sums("bird_time_blocks", BLOCK_COLUMNS, block_rows(deltas))
 
-    def _add_hours(self, changes: list[tuple]) -> None:
+    def _add_sums(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+        """Add `rows` — (location_id, hour or block, figure…) — to the rows of `table` with the
+        same key, then drop those left all zero (a row that is all zero is not kept)."""
+        keys, figures = columns[:2], columns[2:]
+        added = ", ".join(f"{f} = {f} + excluded.{f}" for f in figures)
         self.db.conn.executemany(
             self.sql(
-                "INSERT INTO {bird_time_hours} (location_id, hour, all_dc, all_dm, layer_dc,"
-                " layer_dm) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (location_id, hour) DO UPDATE"
-                " SET all_dc = all_dc + excluded.all_dc, all_dm = all_dm + excluded.all_dm,"
-                " layer_dc = layer_dc + excluded.layer_dc, layer_dm = layer_dm + excluded.layer_dm"
+                f"INSERT INTO {{{table}}} ({', '.join(columns)})"
+                f" VALUES ({', '.join('?' * len(columns))})"
+                f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {added}"
             ),
-            changes,
+            rows,
         )
+        zero = " AND ".join(f"{column} = 0" for column in figures)
         self.db.conn.executemany(
-            self.sql(
-                "DELETE FROM {bird_time_hours} WHERE location_id = ? AND hour = ?"
-                " AND all_dc = 0 AND all_dm = 0 AND layer_dc = 0 AND layer_dm = 0"
-            ),
-            [(loc, hour) for loc, hour, *_ in changes],
-        )
-
-    def _add_blocks(self, changes: list[tuple]) -> None:
-        self.db.conn.executemany(
-            self.sql(
-                "INSERT INTO {bird_time_blocks} (location_id, block, all_dc, layer_dc)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (location_id, block) DO UPDATE"
-                " SET all_dc = all_dc + excluded.all_dc, layer_dc = layer_dc + excluded.layer_dc"
-            ),
-            changes,
-        )
-        self.db.conn.executemany(
-            self.sql(
-                "DELETE FROM {bird_time_blocks} WHERE location_id = ? AND block = ?"
-                " AND all_dc = 0 AND layer_dc = 0"
-            ),
-            [(loc, block) for loc, block, *_ in changes],
+            self.sql(f"DELETE FROM {{{table}}} WHERE {keys[0]} = ? AND {keys[1]} = ? AND {zero}"),
+            [row[:2] for row in rows],
         )
 
     def _stored_pieces(
