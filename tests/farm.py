@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from animaltrack.events.payloads import AnimalCohortCreatedPayload, build_payload
 from animaltrack.events.store import EventStore
 from animaltrack.projections import default_registry
 from animaltrack.projections.replay import copy_log, projection_rows, replay
@@ -49,6 +50,20 @@ class Farm:
         return self.db.execute(
             "SELECT id FROM locations WHERE name = ? COLLATE NOCASE", (name,)
         ).fetchone()[0]
+
+    def cohort(
+        self, place: str, count: int, ts: int, *, sex: str = "female", species: str = "duck"
+    ) -> list[str]:
+        """Create `count` adult animals at the location named `place`; their ids."""
+        payload = build_payload(
+            AnimalCohortCreatedPayload,
+            species=species,
+            count=count,
+            life_stage="adult",
+            sex=sex,
+            location_id=self.location_id(place),
+        )
+        return self.animals.create_cohort(payload, ts, "ppetru").entity_refs["animal_ids"]
 
     def committed_state(self) -> dict[str, list[tuple]]:
         """Every table as another connection sees it on disk (only what was committed)."""

@@ -10,11 +10,7 @@ import sys
 
 from click.testing import CliRunner
 
-from animaltrack.events.payloads import (
-    AnimalCohortCreatedPayload,
-    AnimalMovedPayload,
-    build_payload,
-)
+from animaltrack.events.payloads import AnimalMovedPayload, build_payload
 from animaltrack.projections.bird_time import bird_ms_by_day
 from store import connect
 from tests.farm import DAY, HOUR, T0, Farm
@@ -26,21 +22,13 @@ def _record(path) -> list[int]:
     return the farm-wide and per-strip bird ms of the first day."""
     farm = Farm(path)
     try:
-        strip1, strip2 = farm.location_id("Strip 1"), farm.location_id("Strip 2")
-        ids = farm.animals.create_cohort(
-            build_payload(
-                AnimalCohortCreatedPayload,
-                species="duck",
-                count=4,
-                life_stage="adult",
-                sex="female",
-                location_id=strip1,
-            ),
-            T0,
-            "ppetru",
-        ).entity_refs["animal_ids"]
+        ids = farm.cohort("Strip 1", 4, T0)
         farm.animals.move_animals(
-            build_payload(AnimalMovedPayload, resolved_ids=sorted(ids)[:2], to_location_id=strip2),
+            build_payload(
+                AnimalMovedPayload,
+                resolved_ids=sorted(ids)[:2],
+                to_location_id=farm.location_id("Strip 2"),
+            ),
             T0 + 5 * HOUR + 30 * 60_000,
             "ppetru",
         )

@@ -66,32 +66,10 @@ def test_times_inside_hours_and_an_open_end(tmp_path):
     09:59:59.999; the intervals end inside hours or stay open."""
     farm = Farm(tmp_path / "farm.db")
     try:
-        strip1, strip2 = farm.location_id("Strip 1"), farm.location_id("Strip 2")
+        strip2 = farm.location_id("Strip 2")
         start = T0 + 17 * 60_000 + 5_123
-        females = farm.animals.create_cohort(
-            build_payload(
-                AnimalCohortCreatedPayload,
-                species="duck",
-                count=3,
-                life_stage="adult",
-                sex="female",
-                location_id=strip1,
-            ),
-            start,
-            "ppetru",
-        ).entity_refs["animal_ids"]
-        farm.animals.create_cohort(
-            build_payload(
-                AnimalCohortCreatedPayload,
-                species="duck",
-                count=1,
-                life_stage="adult",
-                sex="male",
-                location_id=strip1,
-            ),
-            start,
-            "ppetru",
-        )
+        females = farm.cohort("Strip 1", 3, start)
+        farm.cohort("Strip 1", 1, start, sex="male")
         moved = sorted(females)[:2]
         farm.animals.move_animals(
             build_payload(AnimalMovedPayload, resolved_ids=moved, to_location_id=strip2),
