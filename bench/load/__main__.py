@@ -192,6 +192,8 @@ def print_results(results: dict) -> None:
             f"  {name:24} n {op['n']:6}  median {op['median_ms']:>7} ms  p99"
             f" {op['p99_ms']:>7} ms  {results_text}"
         )
+        for message, count in op.get("messages", {}).items():
+            print(f"    {count:6} × {message}")
     print(f"Checks: {json.dumps(results['checks'])}")
     for target, met in results["targets"].items():
         print(f"  {'met   ' if met else 'MISSED'} {target}")

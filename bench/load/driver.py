@@ -50,10 +50,13 @@ class Run:
         per: dict[str, dict] = {}
         for name in sorted({o.operation for o in self.outcomes}):
             mine = [o for o in self.outcomes if o.operation == name]
+            # What the farmer was told when a mutation was refused, by how often.
+            messages = Counter(o.data["message"] for o in mine if o.data.get("message"))
             per[name] = {
                 "n": len(mine),
                 **_latency(mine),
                 "results": dict(Counter(o.result for o in mine).most_common()),
+                "messages": dict(messages.most_common(3)),
             }
         mutations = self.mutations()
         return {
