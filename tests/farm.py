@@ -52,18 +52,18 @@ class Farm:
         ).fetchone()[0]
 
     def cohort(
-        self, place: str, count: int, ts: int, *, sex: str = "female", species: str = "duck"
+        self, where: str = "Strip 1", n: int = 2, at: int = T0, *, species="duck", sex="female"
     ) -> list[str]:
-        """Create `count` adult animals at the location named `place`; their ids."""
+        """Create `n` adult animals at the location named `where`; their ids."""
         payload = build_payload(
             AnimalCohortCreatedPayload,
             species=species,
-            count=count,
+            count=n,
             life_stage="adult",
             sex=sex,
-            location_id=self.location_id(place),
+            location_id=self.location_id(where),
         )
-        return self.animals.create_cohort(payload, ts, "ppetru").entity_refs["animal_ids"]
+        return self.animals.create_cohort(payload, at, "ppetru").entity_refs["animal_ids"]
 
     def committed_state(self) -> dict[str, list[tuple]]:
         """Every table as another connection sees it on disk (only what was committed)."""

@@ -39,21 +39,6 @@ def farm(db_path):
     farm.close()
 
 
-def cohort(farm: Farm, n=2, at=T0, where="Strip 1", species="duck", sex="female") -> list[str]:
-    event = farm.animals.create_cohort(
-        AnimalCohortCreatedPayload(
-            species=species,
-            count=n,
-            life_stage="adult",
-            sex=sex,
-            location_id=farm.location_id(where),
-        ),
-        at,
-        "ines",
-    )
-    return event.entity_refs["animal_ids"]
-
-
 def move(farm: Farm, ids, to: str, at: int):
     return farm.animals.move_animals(
         AnimalMovedPayload(resolved_ids=ids, to_location_id=farm.location_id(to)), at, "ines"
@@ -127,7 +112,7 @@ def test_tags_are_normalised():
 
 
 def test_a_cohort_creates_its_animals_where_it_says(farm):
-    ids = cohort(farm, n=3)
+    ids = farm.cohort(n=3)
     rows = farm.db.execute(
         "SELECT live.location_id, live.sex, r.status FROM live_animals_by_location live"
         " JOIN animal_registry r USING (animal_id) WHERE animal_id IN (?, ?, ?)",
@@ -137,15 +122,15 @@ def test_a_cohort_creates_its_animals_where_it_says(farm):
 
 
 def test_a_cohort_of_an_inactive_species_or_at_an_archived_location_is_refused(farm):
-    refused(farm, ValidationError, lambda: cohort(farm, species="sheep"), contains="not in use")
-    refused(farm, ValidationError, lambda: cohort(farm, species="emu"), contains="no species")
+    refused(farm, ValidationError, lambda: farm.cohort(species="sheep"), contains="not in use")
+    refused(farm, ValidationError, lambda: farm.cohort(species="emu"), contains="no species")
     farm.locations.archive_location(
         LocationArchivedPayload(location_id=farm.location_id("Nursery 4")), T0, "ppetru"
     )
     refused(
         farm,
         ValidationError,
-        lambda: cohort(farm, where="Nursery 4", at=T0 + 1),
+        lambda: farm.cohort(where="Nursery 4", at=T0 + 1),
         contains="not in use",
     )
 
@@ -173,7 +158,7 @@ def test_a_hatch_puts_hatchlings_in_the_brood_location(farm):
 
 
 def test_moving_to_the_same_location_is_refused(farm):
-    ids = cohort(farm)
+    ids = farm.cohort()
     refused(
         farm,
         ValidationError,
@@ -183,7 +168,7 @@ def test_moving_to_the_same_location_is_refused(farm):
 
 
 def test_moving_animals_from_two_locations_at_once_is_refused(farm):
-    a, b = cohort(farm, n=1), cohort(farm, n=1, where="Strip 2")
+    a, b = farm.cohort(n=1), farm.cohort(n=1, where="Strip 2")
     refused(
         farm,
         ValidationError,
@@ -193,7 +178,7 @@ def test_moving_animals_from_two_locations_at_once_is_refused(farm):
 
 
 def test_moving_with_a_wrong_from_location_is_refused(farm):
-    ids = cohort(farm)
+    ids = farm.cohort()
     payload = AnimalMovedPayload(
         resolved_ids=ids,
         to_location_id=farm.location_id("Strip 3"),
@@ -208,7 +193,7 @@ def test_moving_with_a_wrong_from_location_is_refused(farm):
 
 
 def test_moving_to_an_archived_location_or_an_unknown_animal_is_refused(farm):
-    ids = cohort(farm)
+    ids = farm.cohort()
     farm.locations.archive_location(
         LocationArchivedPayload(location_id=farm.location_id("Nursery 4")), T0, "ppetru"
     )
@@ -222,7 +207,7 @@ def test_moving_to_an_archived_location_or_an_unknown_animal_is_refused(farm):
 
 
 def test_moving_an_animal_before_it_existed_or_after_it_died_is_refused(farm):
-    ids = cohort(farm, at=T0 + DAY)
+    ids = farm.cohort(at=T0 + DAY)
     refused(farm, ValidationError, lambda: move(farm, ids, "Strip 2", T0), contains="exist yet")
     farm.animals.record_outcome(
         AnimalOutcomePayload(resolved_ids=ids, outcome="death"), T0 + 2 * DAY, "ines"
@@ -236,7 +221,7 @@ def test_moving_an_animal_before_it_existed_or_after_it_died_is_refused(farm):
 
 
 def test_only_real_attribute_changes_open_an_interval(farm):
-    (duck,) = cohort(farm, n=1)
+    (duck,) = farm.cohort(n=1)
     farm.animals.update_attributes(
         AnimalAttributesUpdatedPayload(
             resolved_ids=[duck], set=AttributeSet(sex="female", life_stage="adult")
@@ -255,7 +240,7 @@ def test_only_real_attribute_changes_open_an_interval(farm):
 
 
 def test_tagging_twice_and_ending_an_absent_tag_change_nothing(farm):
-    (duck,) = cohort(farm, n=1)
+    (duck,) = farm.cohort(n=1)
     for at in (T0 + 1, T0 + 2):
         farm.animals.add_tag(AnimalTaggedPayload(resolved_ids=[duck], tag="Broody"), at, "ines")
     farm.animals.end_tag(AnimalTagEndedPayload(resolved_ids=[duck], tag="lame"), T0 + 3, "ines")
@@ -267,7 +252,7 @@ def test_tagging_twice_and_ending_an_absent_tag_change_nothing(farm):
 
 
 def test_a_nickname_clash_is_refused_ignoring_case(farm):
-    a, b = cohort(farm)
+    a, b = farm.cohort()
     farm.animals.promote_animal(
         AnimalPromotedPayload(animal_id=a, nickname="Daisy"), T0 + 1, "ines"
     )
@@ -292,7 +277,7 @@ def test_a_nickname_clash_is_refused_ignoring_case(farm):
 
 
 def test_a_merged_id_is_refused_naming_its_survivor(farm):
-    survivor, merged = cohort(farm)
+    survivor, merged = farm.cohort()
     farm.animals.merge_animals(
         AnimalMergedPayload(survivor_id=survivor, merged_ids=[merged]), T0 + 1, "ppetru"
     )
@@ -305,7 +290,7 @@ def test_a_merged_id_is_refused_naming_its_survivor(farm):
 
 
 def test_merge_chains_are_flattened(farm):
-    a, b, c = cohort(farm, n=3)
+    a, b, c = farm.cohort(n=3)
     farm.animals.merge_animals(AnimalMergedPayload(survivor_id=b, merged_ids=[a]), T0 + 1, "p")
     farm.animals.merge_animals(AnimalMergedPayload(survivor_id=c, merged_ids=[b]), T0 + 2, "p")
     assert dict(farm.db.execute("SELECT alias_id, survivor_id FROM animal_aliases").fetchall()) == {
@@ -316,7 +301,7 @@ def test_merge_chains_are_flattened(farm):
 
 
 def test_merging_animals_of_two_species_is_refused(farm):
-    (duck,), (goose,) = cohort(farm, n=1), cohort(farm, n=1, species="goose")
+    (duck,), (goose,) = farm.cohort(n=1), farm.cohort(n=1, species="goose")
     refused(
         farm,
         ValidationError,
@@ -328,7 +313,7 @@ def test_merging_animals_of_two_species_is_refused(farm):
 
 
 def test_a_status_correction_to_alive_rejoins_the_last_location_and_keeps_the_gap(farm):
-    (duck,) = cohort(farm, n=1)
+    (duck,) = farm.cohort(n=1)
     farm.animals.record_outcome(
         AnimalOutcomePayload(resolved_ids=[duck], outcome="death"), T0 + HOUR, "ines"
     )
@@ -385,7 +370,7 @@ def test_location_names_are_unique_ignoring_case(farm):
 
 
 def test_a_location_with_animals_cannot_be_archived(farm):
-    cohort(farm, where="Strip 3")
+    farm.cohort(where="Strip 3")
     refused(
         farm,
         ValidationError,
@@ -399,7 +384,7 @@ def test_a_location_with_animals_cannot_be_archived(farm):
 def test_a_renamed_location_is_found_by_its_name_at_the_time(farm):
     from animaltrack.selection import parse_filter, resolve_filter
 
-    ids = cohort(farm, where="Strip 4")
+    ids = farm.cohort(where="Strip 4")
     farm.locations.rename_location(
         LocationRenamedPayload(location_id=farm.location_id("Strip 4"), new_name="Orchard"),
         T0 + DAY,
@@ -414,8 +399,8 @@ def test_a_renamed_location_is_found_by_its_name_at_the_time(farm):
 
 
 def test_a_time_in_the_future_is_refused(farm):
-    refused(farm, ClockSkewError, lambda: cohort(farm, at=farm.now + 5 * 60 * 1000 + 1))
-    cohort(farm, at=farm.now + 5 * 60 * 1000)  # exactly five minutes ahead is allowed
+    refused(farm, ClockSkewError, lambda: farm.cohort(at=farm.now + 5 * 60 * 1000 + 1))
+    farm.cohort(at=farm.now + 5 * 60 * 1000)  # exactly five minutes ahead is allowed
 
 
 def test_an_event_needs_an_actor(farm):
@@ -433,8 +418,8 @@ def test_an_event_needs_an_actor(farm):
 def test_event_ids_grow_even_when_the_id_source_goes_backwards(farm):
     backwards = iter(f"0000000000{n:016d}" for n in range(10_000, 0, -1))
     farm.store.new_id = lambda: next(backwards)
-    cohort(farm, n=1)
-    cohort(farm, n=1)
+    farm.cohort(n=1)
+    farm.cohort(n=1)
     ids = [r[0] for r in farm.db.execute("SELECT id FROM events ORDER BY rowid")]
     assert ids == sorted(ids)
 
@@ -442,7 +427,7 @@ def test_event_ids_grow_even_when_the_id_source_goes_backwards(farm):
 def test_an_animal_that_died_the_moment_it_arrived_cannot_be_corrected_back_to_alive(farm):
     """Found by the property test: its zero-length location interval is never stored, so there
     is no location for it to rejoin."""
-    (duck,) = cohort(farm, n=1, at=T0)
+    (duck,) = farm.cohort(n=1, at=T0)
     farm.animals.record_outcome(
         AnimalOutcomePayload(resolved_ids=[duck], outcome="death"), T0, "ines"
     )
