@@ -40,7 +40,9 @@ from animaltrack.projections.base import Batch, Projection, insert_rows
 from animaltrack.projections.intervals import IntervalProjection
 
 HOUR_MS = 3_600_000
-BLOCK_HOURS = 720  # the hours of one row of `bird_time_blocks`: 30 days
+# The hours of one row of `bird_time_blocks`: 30 days. m010 filled the blocks of existing farms
+# with this size (`hour / 720` in SQL): changing it takes a migration that refills them.
+BLOCK_HOURS = 720
 _NEVER = -(2**62)  # before every time: `since` of a full recompute
 KINDS = ("all", "layer")
 # The attribute values that make an animal layer-eligible, besides its species.
