@@ -1,52 +1,35 @@
-"""Subscriptions (SPEC §13): `eventAppended` and `logChanged`, fed by the in-process bus after
-COMMIT.
+"""Subscriptions (SPEC §13): `eventAppended` and `logChanged`, each change once it commits.
 
-`default_bus.publish` is called synchronously by the service once its transaction has committed
-(on a worker thread when served). Each subscription bridges the bus to an `asyncio.Queue` with
-`call_soon_threadsafe`, which is correct from the loop thread and from any other thread (a tool
-or test writing from a worker), and unsubscribes when the client goes away.
-
-The places a change is about come with it (`Published.places`, read in the write transaction):
-those of the event as the change left it — derived ones included, a move's source, a tag's
-strip — and those of the version an edit replaced or a delete removed, which the projections
-have forgotten by the time a subscriber looks. The location filter reads nothing.
+They follow the log sequence through the app's `LogFeed` (`resolvers/log_feed.py`), so a change
+recorded by any of the server's processes reaches the subscribers of all of them. The places a
+change is about come with it (`Published.places`, noted in the write transaction): those of the
+event as the change left it — derived ones included, a move's source, a tag's strip — and those
+of the version an edit replaced or a delete removed, which the projections have forgotten by the
+time a subscriber looks. The location filter reads nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator
 from typing import Annotated
 
 import strawberry
 
 from animaltrack.events.store import APPENDED
-from animaltrack.services.bus import EventBus, Published, default_bus
+from animaltrack.queries.log import Published
 from resolvers.context import Info
+from resolvers.log_feed import feed_for
 from schema import arguments
 from schema.enums import EventType
 from schema.types.events import Event
 from schema.types.log import LogChange
 
 
-async def published_changes(
-    bus: EventBus, types: set[str] | None
-) -> AsyncGenerator[Published, None]:
-    """Changes published on `bus` from now on, to events of these types (all when None),
-    until closed."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[Published] = asyncio.Queue()
-
-    def listener(published: Published) -> None:
+async def published_changes(info: Info, types: set[str] | None) -> AsyncGenerator[Published, None]:
+    """Changes committed from now on to events of these types (all when None), until closed."""
+    async for published in feed_for(info.context.db).changes():
         if types is None or published.event.type in types:
-            loop.call_soon_threadsafe(queue.put_nowait, published)
-
-    unsubscribe = bus.subscribe(listener)
-    try:
-        while True:
-            yield await queue.get()
-    finally:
-        unsubscribe()
+            yield published
 
 
 def _is_about(published: Published, location: str | None) -> bool:
@@ -77,7 +60,7 @@ class Subscription:
     ) -> AsyncGenerator[Event, None]:
         wanted = {t.value for t in types} if types is not None else None
         location = arguments.filter_id(location_id, "location_id")
-        async for published in published_changes(default_bus, wanted):
+        async for published in published_changes(info, wanted):
             if published.kind != APPENDED:
                 continue
             if _is_about(published, location):
@@ -111,7 +94,7 @@ class Subscription:
     ) -> AsyncGenerator[LogChange, None]:
         wanted = {t.value for t in types} if types is not None else None
         location = arguments.filter_id(location_id, "location_id")
-        async for published in published_changes(default_bus, wanted):
+        async for published in published_changes(info, wanted):
             if _is_about(published, location):
                 info.context.loaders.clear()  # a long-lived subscription must not serve stale reads
                 yield LogChange.from_change(published.change, published.event)

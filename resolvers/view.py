@@ -20,7 +20,7 @@ What it changes from `strawberry.asgi.GraphQL`, and why:
   plain field and fail on the result.
 - A query or mutation sent over the WebSocket (graphql-transport-ws allows it) runs the same
   way as by POST, with the same cost check and deadline: only subscriptions run on the event
-  loop, where they wait for the bus.
+  loop, where they follow the log (`resolvers/log_feed.py`).
 - Only graphql-transport-ws is spoken. A WebSocket whose handshake carried no credentials must
   send its token in the `connection_init` payload (`{"Authorization": "Bearer ..."}`, as
   GraphiQL does with its Headers tab); without a valid one the socket is closed with 4401

@@ -468,6 +468,15 @@ def m010_window_reads(db: sqlite_utils.Database) -> None:
     _run(db, _WINDOW_READS)
 
 
+@migrations()
+def m011_change_places(db: sqlite_utils.Database) -> None:
+    """Each change of the log sequence keeps the locations it is about, as its transaction
+    left them (for an edit or a delete, the old version's too), so a subscription served by
+    any of the server's processes filters by location without the writer's memory. NULL for
+    the changes before it, whose places are read from their events."""
+    db.execute("ALTER TABLE log_changes ADD COLUMN places TEXT")
+
+
 def _run(db: sqlite_utils.Database, script: str) -> None:
     """Run a DDL script statement by statement.
 

@@ -51,6 +51,9 @@ class LogChange:
     event_id: str
     version: int
     at_utc: int
+    # The locations the change is about, as its transaction left them (`note_places`); None
+    # for a change recorded before m011 or imported, whose places are read from the event.
+    places: tuple[str, ...] | None = None
 
 
 _LIVE = "id NOT IN (SELECT target_event_id FROM event_tombstones)"
@@ -255,14 +258,24 @@ class EventStore:
             (kind, event_id, version, at_utc),
         )
 
+    def note_places(self, seq: int, places: Iterable[str]) -> None:
+        """Keep with change `seq` the locations it is about, for the subscribers of every
+        process (`animaltrack.queries.log.published_after`); written in its transaction."""
+        self.db.execute(
+            "UPDATE log_changes SET places = ? WHERE seq = ?", (json.dumps(list(places)), seq)
+        )
+
     def changes_after(self, seq: int, limit: int | None = None) -> list[LogChange]:
         """The log's changes after sequence number `seq`, oldest first (at most `limit`)."""
         rows = self.db.execute(
-            "SELECT seq, kind, event_id, version, at_utc FROM log_changes WHERE seq > ?"
+            "SELECT seq, kind, event_id, version, at_utc, places FROM log_changes WHERE seq > ?"
             " ORDER BY seq LIMIT ?",
             (seq, -1 if limit is None else limit),
         ).fetchall()
-        return [LogChange(*row) for row in rows]
+        return [
+            LogChange(*row[:5], None if row[5] is None else tuple(json.loads(row[5])))
+            for row in rows
+        ]
 
     def last_seq(self) -> int:
         """The newest sequence number (0 for an empty log)."""

@@ -1,4 +1,5 @@
-"""The log's changes read back by sequence number, for a client catching up (`logChanges`).
+"""The log's changes read back by sequence number, for a client catching up (`logChanges`)
+and for the live subscriptions of every server process (`published_after`).
 
 A client that follows the log live (`logChanged`) keeps the last sequence number it saw; after
 a dropped socket it reads the changes after it, oldest first, and receives the same items the
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from animaltrack.events.model import Event
 from animaltrack.events.store import DELETED, EventStore, LogChange
+from animaltrack.projections.event_log import places_of
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,37 @@ class ChangePage:
     changes: list[tuple[LogChange, Event]]
     last_seq: int  # of the page's last change; the asked-for `after_seq` when it is empty
     has_more: bool
+
+
+@dataclass(frozen=True)
+class Published:
+    """One committed change to the log, as the subscriptions receive it: the event at the
+    version the change wrote (for a delete, as it was deleted) and the locations the change is
+    about, as its transaction noted them (`animaltrack.services.changes`)."""
+
+    change: LogChange
+    event: Event
+    places: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return self.change.kind
+
+
+def published_after(db, after_seq: int, limit: int | None = None) -> list[Published]:
+    """The changes committed after `after_seq`, oldest first (at most `limit`).
+
+    A change recorded before m011 or imported has no places noted; those of its event stand in
+    (as the projection holds them now; a deleted event's own)."""
+    store = EventStore(db)
+    found = []
+    for change in store.changes_after(after_seq, limit):
+        event = event_then(store, change)
+        places = change.places
+        if places is None:
+            places = tuple(event.location_ids() if change.kind == DELETED else places_of(db, event))
+        found.append(Published(change, event, places))
+    return found
 
 
 def changes_page(db, after_seq: int, first: int) -> ChangePage:

@@ -26,7 +26,7 @@ from animaltrack.selection.validation import (
     validate_selection,
 )
 from animaltrack.services import history, nonces, rules
-from animaltrack.services.bus import Changes, EventBus, default_bus
+from animaltrack.services.changes import Changes
 from store import transaction
 
 # build(ts) -> (payload, created animal ids): the service's own part of a command. Nothing
@@ -40,14 +40,11 @@ class Service:
         db,
         event_store: EventStore,
         registry: ProjectionRegistry,
-        *,
-        bus: EventBus | None = None,
     ):
         self.db = db
         self.farm = SqlFarmState(db)  # what the rules read: the live tables
         self.store = event_store
         self.registry = registry
-        self.bus = bus or default_bus
 
     def _command(
         self,
@@ -84,8 +81,7 @@ class Service:
                 nonces.remember(
                     self.db, actor, nonce, digest, "event", event.id, self.store.clock()
                 )
-            published = written.published([event])
-        self.bus.publish(published)
+            written.record([event])
         return event
 
     def _on_selection(self, payload: Payload, selection: SelectionContext | None, ts: int):

@@ -22,7 +22,7 @@ from animaltrack.events.store import EventStore
 from animaltrack.projections.event_animals import events_naming
 from animaltrack.projections.event_log import events_about
 from animaltrack.services import history, nonces
-from animaltrack.services.bus import Changes, EventBus, default_bus
+from animaltrack.services.changes import Changes
 from animaltrack.services.lifecycle import check_may_change, live_event, request_of
 from store import transaction
 
@@ -39,12 +39,11 @@ def delete_event(
     cascade: bool = False,
     dry_run: bool = False,
     nonce: str | None = None,
-    bus: EventBus | None = None,
 ) -> list[str]:
     """Tombstone the event (and, with cascade, its dependents); return the tombstoned ids.
 
-    Once committed, each tombstone is published on `bus` (default: the process's) with the
-    places its event was about, read before the delete took the event out of them."""
+    Each tombstone's change in the log sequence keeps the places its event was about, read
+    before the delete took the event out of them (`services/changes.py`)."""
     if reason is not None and len(reason) > MAX_TEXT:
         raise ValidationError(
             f"The reason is {len(reason):,} characters long; keep it to {MAX_TEXT:,}.",
@@ -83,8 +82,7 @@ def delete_event(
             nonces.remember(
                 db, actor, nonce, digest, "delete", json.dumps(ids), event_store.clock()
             )
-        published = written.published(doomed)
-    (bus or default_bus).publish(published)
+        written.record(doomed)
     return ids
 
 

@@ -18,7 +18,7 @@ from animaltrack.events.store import EventStore
 from animaltrack.projections.state import SqlFarmState
 from animaltrack.reference import require_product
 from animaltrack.services import history, nonces
-from animaltrack.services.bus import Changes, EventBus, default_bus
+from animaltrack.services.changes import Changes
 from animaltrack.services.lifecycle import check_may_change, live_event, request_of
 from animaltrack.services.products import require_producers
 from store import transaction
@@ -43,12 +43,11 @@ def edit_event(
     ts_utc: int | None = None,
     expected_version: int | None = None,
     nonce: str | None = None,
-    bus: EventBus | None = None,
 ) -> Event:
     """Write a new version of an event; return it. `payload` may be partial (a dict of changes).
 
-    Once committed, the edit is published on `bus` (default: the process's), with the places
-    the old version was about, so a dashboard of either the old or the new place hears of it."""
+    The edit's change in the log sequence keeps the places the old version was about too, so a
+    dashboard of either the old or the new place hears of it (`services/changes.py`)."""
     if payload is not None and not isinstance(payload, dict | Payload):
         raise ValidationError(
             'The payload is the object of the fields to change, such as {"notes": "moved"}.',
@@ -82,8 +81,7 @@ def edit_event(
             require_producers(SqlFarmState(db), product, new.payload["location_id"], new.ts_utc)
         if nonce is not None:
             nonces.remember(db, actor, nonce, digest, "event", new.id, event_store.clock())
-        published = written.published([new])
-    (bus or default_bus).publish(published)
+        written.record([new])
     return new
 
 

@@ -1,6 +1,6 @@
 """`eventAppended` (SPEC §13): each event, once committed, reaches the subscribers that want it.
 
-Waits are on events (the bus gaining a listener, the next result), up to 10 s, never sleeps.
+Waits are on events (the log feed gaining a listener, the next result), up to 10 s, never sleeps.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import asyncio
 import pytest
 from graphql_driver import iso
 
-from animaltrack.services.bus import default_bus
+from resolvers.log_feed import feed_for
 
 # Subscribes on the driver's schema object; over HTTP: tests/http/test_subscriptions_over_ws.py.
 pytestmark = pytest.mark.in_process_only
@@ -26,13 +26,14 @@ SUBSCRIPTION = """
 
 async def _subscribed(gql, variables):
     """Start the subscription and return (its stream, the pending first result) once it listens."""
-    before = len(default_bus._listeners)
+    feed = feed_for(gql.db)
+    before = feed.listening
     stream = await gql.schema.subscribe(
         SUBSCRIPTION, variable_values=variables, context_value=gql.context()
     )
     first = asyncio.ensure_future(stream.__anext__())
     async with asyncio.timeout(TIMEOUT):
-        while len(default_bus._listeners) == before:
+        while feed.listening == before:
             await asyncio.sleep(0)
     return stream, first
 
@@ -45,12 +46,12 @@ def test_a_dashboard_receives_each_event_after_it_commits(gql):
         await stream.aclose()
         return created, result
 
-    before = len(default_bus._listeners)
+    before = feed_for(gql.db).listening
     created, result = asyncio.run(scenario())
     assert result.errors is None
     assert result.data["eventAppended"]["id"] == created["event"]["id"]
     assert result.data["eventAppended"]["deleted"] is False
-    assert len(default_bus._listeners) == before  # closing the stream unsubscribed
+    assert feed_for(gql.db).listening == before  # closing the stream unsubscribed
 
 
 def test_a_subscription_filters_by_type_and_location(gql):

@@ -3,8 +3,8 @@ the app served by uvicorn, the token in the `connection_init` payload; events ar
 edited and deleted by mutations over HTTP and reach the subscribers once committed. A dashboard
 that lost its socket catches up with the query `logChanges`.
 
-Every wait is on an event, up to 10 s (SPEC §17): a reply on the socket, or the server's event
-bus gaining (or losing) this subscription's listener — the server runs in this process, and
+Every wait is on an event, up to 10 s (SPEC §17): a reply on the socket, or the server's log feed
+gaining (or losing) this subscription's listener — the server runs in this process, and
 graphql-transport-ws has no acknowledgement of a `subscribe` to wait on instead. A WebSocket
 without credentials is refused in `test_auth.py`.
 """
@@ -18,8 +18,8 @@ from collections.abc import Callable
 import pytest
 from websockets.sync.client import connect as ws_connect
 
-from animaltrack.services.bus import default_bus
 from resolvers.app import create_app
+from resolvers.log_feed import feed_for
 from store.settings import Settings
 from tests.graphql.graphql_driver import HttpGraphQLDriver, mask
 
@@ -58,8 +58,8 @@ def receive(ws) -> dict:
 
 
 def next_for(ws, op_id: str, event_id: str) -> dict:
-    """The `next` message of `op_id` carrying event `event_id` (other servers of this test
-    process publish on the same in-process bus, so other events may come first)."""
+    """The `next` message of `op_id` carrying event `event_id` (other tests of the module
+    record on the same farm, so other events may come first)."""
     deadline = time.monotonic() + TIMEOUT_S
     while time.monotonic() < deadline:
         message = receive(ws)
@@ -69,16 +69,14 @@ def next_for(ws, op_id: str, event_id: str) -> dict:
     raise AssertionError(f"no event {event_id} within {TIMEOUT_S}s")
 
 
-def subscribe(ws, op_id: str, variables: dict, query: str = SUBSCRIPTION) -> Callable[[], None]:
-    """Send `subscribe` and wait until the server listens; return the listener to watch."""
-    before = list(default_bus._listeners)
+def subscribe(server, ws, op_id: str, variables: dict, query: str = SUBSCRIPTION) -> int:
+    """Send `subscribe` and wait until the server listens; return how many listened before."""
+    feed = feed_for(server.app.state.db)
+    before = feed.listening
     message = {"query": query, "variables": variables}
     ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": message}))
-    new = wait_for(
-        lambda: [x for x in default_bus._listeners if x not in before], "the subscription"
-    )
-    assert len(new) == 1
-    return new[0]
+    wait_for(lambda: feed.listening == before + 1, "the subscription")
+    return before
 
 
 def test_a_subscriber_receives_an_event_recorded_over_http(server, admin, snapshot):
@@ -88,7 +86,7 @@ def test_a_subscriber_receives_an_event_recorded_over_http(server, admin, snapsh
             json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
         )
         assert receive(ws) == {"type": "connection_ack"}
-        listener = subscribe(ws, "dashboard", {"types": ["LOCATION_CREATED"]})
+        before = subscribe(server, ws, "dashboard", {"types": ["LOCATION_CREATED"]})
 
         created = admin.mutate("createLocation", {"name": "Pond"})
         assert created["__typename"] == "LocationCreated"
@@ -104,7 +102,8 @@ def test_a_subscriber_receives_an_event_recorded_over_http(server, admin, snapsh
 
         # Completing the operation unsubscribes it on the server.
         ws.send(json.dumps({"id": "dashboard", "type": "complete"}))
-        wait_for(lambda: listener not in default_bus._listeners, "the unsubscription")
+        feed = feed_for(server.app.state.db)
+        wait_for(lambda: feed.listening == before, "the unsubscription")
 
 
 def test_a_subscription_filtered_by_location_skips_other_places(server, admin):
@@ -119,7 +118,7 @@ def test_a_subscription_filtered_by_location_skips_other_places(server, admin):
             json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
         )
         assert receive(ws) == {"type": "connection_ack"}
-        subscribe(ws, "strip-2", {"types": ["FEED_GIVEN"], "locationId": strip_2})
+        subscribe(server, ws, "strip-2", {"types": ["FEED_GIVEN"], "locationId": strip_2})
 
         give = {"feedTypeCode": "layer", "amountKg": 1}
         admin.mutate("giveFeed", {**give, "locationId": strip_1})
@@ -205,10 +204,10 @@ def test_log_changed_delivers_an_edit_and_a_delete_to_the_old_and_the_new_place(
     eggs = {"types": ["PRODUCT_COLLECTED"]}
     with ws_connect(server.ws_url, subprotocols=[PROTOCOL], open_timeout=TIMEOUT_S) as ws:
         connected(ws, server.token("guest"))
-        subscribe(ws, "everything", {}, LOG_CHANGED)
+        subscribe(server, ws, "everything", {}, LOG_CHANGED)
         for op, strip in (("strip-1", strip_1), ("strip-2", strip_2), ("strip-3", strip_3)):
-            subscribe(ws, op, {**eggs, "locationId": strip}, LOG_CHANGED)
-        subscribe(ws, "appended", eggs)
+            subscribe(server, ws, op, {**eggs, "locationId": strip}, LOG_CHANGED)
+        subscribe(server, ws, "appended", eggs)
 
         eggs_id = collected(admin, strip_1)
         edit = {"eventId": eggs_id, "payload": {"locationId": strip_2}, "expectedVersion": 1}
@@ -268,7 +267,7 @@ def test_log_changes_returns_what_the_socket_delivered_and_what_it_missed(
     strip_1, strip_2, _ = ducks_at_three_strips
     with ws_connect(server.ws_url, subprotocols=[PROTOCOL], open_timeout=TIMEOUT_S) as ws:
         connected(ws, server.token("guest"))
-        subscribe(ws, "dashboard", {}, LOG_CHANGED)
+        subscribe(server, ws, "dashboard", {}, LOG_CHANGED)
         eggs_id = collected(admin, strip_1)
         edit = {"eventId": eggs_id, "payload": {"quantity": 5}}
         assert admin.mutate("editEvent", edit)["__typename"] == "EventEdited"

@@ -1,8 +1,8 @@
-"""What the bus publishes (`animaltrack/services/bus.py`): each change a command, an edit or a
-delete makes to the log, once committed, with its sequence number, its event as the change left
-it, and the places it is about — for an edit or a delete, those the event was about before it
-too. Nothing
-for a refusal, a dry run, a repeated nonce or a rebuild."""
+"""What the subscriptions of every server process read back from the log sequence
+(`animaltrack.queries.log.published_after`): each change a command, an edit or a delete made to
+the log, with its sequence number, its event as the change left it, and the places its
+transaction noted (`animaltrack/services/changes.py`) — for an edit or a delete, those the event
+was about before it too. Nothing for a refusal, a dry run, a repeated nonce or a rebuild."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ import pytest
 from animaltrack.errors import AnimalTrackError
 from animaltrack.events.payloads import (
     AnimalCohortCreatedPayload,
+    AnimalMovedPayload,
     AnimalTaggedPayload,
     ProductCollectedPayload,
 )
+from animaltrack.queries.log import published_after
 from animaltrack.rebuild import rebuild
-from animaltrack.services.bus import default_bus
 from animaltrack.services.delete import delete_event
 from animaltrack.services.edit import edit_event
 from store import connect
@@ -29,21 +30,28 @@ def farm(db_path):
     farm.close()
 
 
+class Heard:
+    """The changes committed since the test began, read by a connection of the test's own (as a
+    server process that recorded none of them would)."""
+
+    def __init__(self, farm):
+        self.farm = farm
+        self.since = farm.store.last_seq()
+
+    def clear(self) -> None:
+        self.since = self.farm.store.last_seq()
+
+    def __call__(self):
+        other = connect(self.farm.path)
+        try:
+            return published_after(other, self.since)
+        finally:
+            other.close()
+
+
 @pytest.fixture
 def heard(farm):
-    """What the process's bus publishes during the test, with the newest sequence number a
-    connection of its own sees at that moment (so only what has committed)."""
-    other = connect(farm.path)
-    found = []
-
-    def listener(published):
-        (committed,) = other.execute("SELECT MAX(seq) FROM log_changes").fetchone()
-        found.append((published, committed))
-
-    unsubscribe = default_bus.subscribe(listener)
-    yield found
-    unsubscribe()
-    other.close()
+    return Heard(farm)
 
 
 def ducks(farm, strip: str, count: int = 2):
@@ -69,16 +77,36 @@ def test_an_edit_is_about_its_old_and_new_places_and_a_delete_the_deleted_events
     edit_event(*args, collected.id, actor="ines", role="recorder", payload={"location_id": strip_2})
     delete_event(*args, collected.id, actor="ines", role="recorder", reason="counted twice")
 
-    seen = [(p.kind, p.event.id, p.event.version, p.places) for p, _ in heard[2:]]
+    published = heard()
+    seen = [(p.kind, p.event.id, p.event.version, p.places) for p in published[2:]]
     assert seen == [
         ("APPENDED", collected.id, 1, (strip_1,)),
         ("EDITED", collected.id, 2, (strip_1, strip_2)),
         ("DELETED", collected.id, 2, (strip_2,)),
     ]
-    assert heard[3][0].event.payload["location_id"] == strip_2
-    # Each one once committed, under the sequence number the log gave it.
-    assert [p.change.seq for p, _ in heard] == [committed for _, committed in heard]
-    assert farm.store.changes_after(heard[0][0].change.seq - 1) == [p.change for p, _ in heard]
+    assert published[3].event.payload["location_id"] == strip_2
+    # The places are the log sequence's own, as each transaction noted them.
+    assert farm.store.changes_after(heard.since) == [p.change for p in published]
+
+
+def test_a_change_without_noted_places_is_about_its_events_places(farm, heard):
+    """Changes recorded before the places were kept (or imported) read them from the event."""
+    strip_1, strip_2 = farm.location_id("Strip 1"), farm.location_id("Strip 2")
+    cohort = ducks(farm, "Strip 1")
+    collected = eggs(farm, "Strip 1")
+    args = (farm.db, farm.store, farm.registry)
+    delete_event(*args, collected.id, actor="ines", role="recorder", reason=None)
+    moved = farm.animals.move_animals(
+        AnimalMovedPayload(resolved_ids=cohort.entity_refs["animal_ids"], to_location_id=strip_2),
+        T0 + 2 * DAY,
+        "ines",
+    )
+    farm.db.execute("UPDATE log_changes SET places = NULL WHERE seq > ?", (heard.since,))
+    assert [(p.event.id, p.places) for p in heard()][1:] == [
+        (collected.id, (strip_1,)),
+        (collected.id, (strip_1,)),  # deleted: the places it names
+        (moved.id, (strip_2, strip_1)),  # named, then derived (where the ducks were)
+    ]
 
 
 def test_a_cascade_delete_publishes_each_tombstone_with_its_places(farm, heard):
@@ -91,7 +119,7 @@ def test_a_cascade_delete_publishes_each_tombstone_with_its_places(farm, heard):
     heard.clear()
     args = (farm.db, farm.store, farm.registry)
     delete_event(*args, cohort.id, actor="ppetru", role="admin", reason=None, cascade=True)
-    assert [(p.kind, p.event.id, p.places) for p, _ in heard] == [
+    assert [(p.kind, p.event.id, p.places) for p in heard()] == [
         ("DELETED", cohort.id, (strip_3,)),
         ("DELETED", tagged.id, (strip_3,)),
     ]
@@ -112,4 +140,4 @@ def test_nothing_is_published_for_a_refusal_a_dry_run_a_repeated_nonce_or_a_rebu
     delete_event(*args, first.id, actor="ines", role="recorder", reason=None, dry_run=True)
     assert cohort("duck", nonce="n-1").id == first.id
     rebuild(farm.db, farm.path)
-    assert heard == []
+    assert heard() == []
