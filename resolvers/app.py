@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import os
 from collections.abc import AsyncIterator
 
 import uvicorn
@@ -29,6 +30,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.schema import BaseSchema
+from uvicorn.supervisors import Multiprocess
 
 from resolvers.auth import DEV_USERNAME, Authenticator
 from resolvers.execution import Workers
@@ -81,10 +83,11 @@ def create_app(
     the time a request body may take to arrive (30 s); tests shorten them.
 
     With `dev`, the admin user `dev` is created if missing and local requests without
-    credentials act as it; `app.state.dev_user_created` tells whether it was created now.
+    credentials act as it.
     """
     db = connect(settings.db_path)
-    dev_user_created = ensure_user(db, DEV_USERNAME, "admin") if dev else False
+    if dev:
+        ensure_user(db, DEV_USERNAME, "admin")
     authenticator = Authenticator(
         db, trusted_proxies=settings.trusted_proxies, auth_header=settings.auth_header, dev=dev
     )
@@ -129,7 +132,6 @@ def create_app(
     app.state.workers = workers
     app.state.settings = settings
     app.state.dev = dev
-    app.state.dev_user_created = dev_user_created
     return app
 
 
@@ -142,7 +144,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def uvicorn_config(app: Starlette, host: str, port: int, **overrides) -> uvicorn.Config:
+def uvicorn_config(app: Starlette | str, host: str, port: int, **overrides) -> uvicorn.Config:
     """The server options AnimalTrack relies on, shared by `serve` and the tests.
 
     `proxy_headers=False`: the peer address must be the real TCP peer, because the trusted-proxy
@@ -164,10 +166,26 @@ def uvicorn_config(app: Starlette, host: str, port: int, **overrides) -> uvicorn
     return uvicorn.Config(app, **options)
 
 
+# How `serve` tells its worker processes to act as `--dev`; the settings go as ANIMALTRACK_*.
+_DEV_VARIABLE = "ANIMALTRACK_SERVE_DEV"
+
+
+def worker_app() -> Starlette:
+    """The app of one of `serve`'s processes. uvicorn starts each worker afresh and builds its
+    app here, from the settings `serve` handed down in the environment."""
+    configure_request_log()
+    return create_app(Settings.from_env(), dev=os.environ.get(_DEV_VARIABLE) == "1")
+
+
 def serve(
     settings: Settings, host: str | None = None, port: int | None = None, dev: bool = False
 ) -> None:
-    """Run the API under uvicorn until interrupted. `--dev` binds to 127.0.0.1 only."""
+    """Run the API under uvicorn until interrupted. `--dev` binds to 127.0.0.1 only.
+
+    With `settings.workers` above 1, uvicorn's supervisor runs that many processes on the one
+    listening socket (and replaces one that dies): each has its own connections and worker
+    threads, so reads run side by side on several cores while SQLite's write lock orders the
+    writes, and every process's subscriptions follow the log (`resolvers/log_feed.py`)."""
     if dev:
         if host is not None and not _is_loopback(host):
             raise ValueError(f"--dev binds to 127.0.0.1 only; drop --host {host} or --dev")
@@ -175,16 +193,38 @@ def serve(
     host = host or settings.host
     port = port if port is not None else settings.port
     configure_request_log()
-    app = create_app(settings, dev=dev)
+    dev_user_created = _ensure_dev_user(settings) if dev else False
+    processes = f"{settings.workers} processes" if settings.workers > 1 else "one process"
     print(
-        f"AnimalTrack: serving http://{host}:{port}/graphql (database {settings.db_path})",
+        f"AnimalTrack: serving http://{host}:{port}/graphql (database {settings.db_path},"
+        f" {processes})",
         flush=True,
     )
     if dev:
-        created = "created it" if app.state.dev_user_created else "it already existed"
+        created = "created it" if dev_user_created else "it already existed"
         print(
             f"Development mode: requests from this machine without a token act as the admin"
             f" user '{DEV_USERNAME}' ({created}).",
             flush=True,
         )
-    uvicorn.Server(uvicorn_config(app, host, port)).run()
+    os.environ.update(settings.environment(), **{_DEV_VARIABLE: "1" if dev else "0"})
+    config = uvicorn_config(
+        f"{__name__}:worker_app", host, port, factory=True, workers=settings.workers
+    )
+    if settings.workers == 1:
+        uvicorn.Server(config).run()
+        return
+    socket = config.bind_socket()
+    # Listen before the workers start: a client that connects as soon as the address is
+    # printed waits in the backlog for the first worker instead of being refused.
+    socket.listen(config.backlog)
+    Multiprocess(config, sockets=[socket]).run()
+
+
+def _ensure_dev_user(settings: Settings) -> bool:
+    """Create the admin user `dev` if missing; whether it was created now."""
+    db = connect(settings.db_path)
+    try:
+        return ensure_user(db, DEV_USERNAME, "admin")
+    finally:
+        db.close()

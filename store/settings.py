@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+MAX_WORKERS = 16
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -15,6 +17,8 @@ class Settings:
     auth_header: str = "X-Oidc-Username"
     timezone: str = "Europe/Lisbon"
     log_format: str = "text"
+    # Server processes (`animaltrack serve`): reads run in each at once, writes take turns.
+    workers: int = 2
 
     @classmethod
     def from_env(cls, environ=None) -> Settings:
@@ -28,6 +32,12 @@ class Settings:
         if log_format not in ("text", "json"):
             raise ValueError(f"ANIMALTRACK_LOG_FORMAT must be text or json, not {log_format!r}")
         proxies = env.get("ANIMALTRACK_TRUSTED_PROXIES", "")
+        workers_text = env.get("ANIMALTRACK_WORKERS", "2")
+        if not workers_text.isdigit() or not 1 <= int(workers_text) <= MAX_WORKERS:
+            raise ValueError(
+                f"ANIMALTRACK_WORKERS must be a number from 1 to {MAX_WORKERS},"
+                f" not {workers_text!r}"
+            )
         return cls(
             db_path=env.get("ANIMALTRACK_DB", "./animaltrack.db"),
             host=env.get("ANIMALTRACK_HOST", "127.0.0.1"),
@@ -36,4 +46,19 @@ class Settings:
             auth_header=env.get("ANIMALTRACK_AUTH_HEADER", "X-Oidc-Username"),
             timezone=env.get("ANIMALTRACK_TIMEZONE", "Europe/Lisbon"),
             log_format=log_format,
+            workers=int(workers_text),
         )
+
+    def environment(self) -> dict[str, str]:
+        """These settings as the variables `from_env` reads them back from (for the server's
+        worker processes, which uvicorn starts afresh)."""
+        return {
+            "ANIMALTRACK_DB": str(self.db_path),
+            "ANIMALTRACK_HOST": self.host,
+            "ANIMALTRACK_PORT": str(self.port),
+            "ANIMALTRACK_TRUSTED_PROXIES": ",".join(self.trusted_proxies),
+            "ANIMALTRACK_AUTH_HEADER": self.auth_header,
+            "ANIMALTRACK_TIMEZONE": self.timezone,
+            "ANIMALTRACK_LOG_FORMAT": self.log_format,
+            "ANIMALTRACK_WORKERS": str(self.workers),
+        }

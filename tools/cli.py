@@ -10,7 +10,7 @@ import functools
 
 import click
 
-from store.settings import Settings
+from store.settings import MAX_WORKERS, Settings
 
 
 def _fail_cleanly(fn):
@@ -134,12 +134,21 @@ def seed(settings: Settings) -> None:
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default 3366).")
 @click.option("--dev", is_flag=True, help="Local development: bind 127.0.0.1, act as user dev.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, MAX_WORKERS),
+    default=None,
+    help="Server processes (default ANIMALTRACK_WORKERS, else 2).",
+)
 @click.pass_obj
 @_fail_cleanly
-def serve(settings: Settings, host: str | None, port: int | None, dev: bool) -> None:
+def serve(
+    settings: Settings, host: str | None, port: int | None, dev: bool, workers: int | None
+) -> None:
     """Migrate if needed, seed if empty, and serve the GraphQL API.
 
     A pending data migration is not run here: serve refuses to start and names the command.
+    Reads run in every process at once; writes take turns at SQLite's one write lock.
 
     Example: animaltrack serve --dev
     """
@@ -151,6 +160,8 @@ def serve(settings: Settings, host: str | None, port: int | None, dev: bool) -> 
         run_seed(db)
     finally:
         db.close()  # the app opens its own connection
+    if workers is not None:
+        settings = dataclasses.replace(settings, workers=workers)
     run_server(settings, host=host, port=port, dev=dev)
 
 

@@ -23,10 +23,12 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """`animaltrack --db DB serve --port P` (tokens only, not `--dev`), its log in a file."""
+    """`animaltrack --db DB serve --port P --workers N` (tokens only, not `--dev`), its log in
+    a file. The server's processes form a session of their own, so a kill takes them all."""
 
-    def __init__(self, db_path: Path, log_path: Path):
+    def __init__(self, db_path: Path, log_path: Path, workers: int = 2):
         self.db_path, self.log_path = Path(db_path), Path(log_path)
+        self.workers = workers
         self.port = free_port()
         self.token = admin_token(self.db_path)
         self.process: subprocess.Popen | None = None
@@ -47,9 +49,10 @@ class ServerProcess:
         log = open(self.log_path, "a")  # noqa: SIM115 - the child keeps it; closed on stop
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tools.cli", "--db", str(self.db_path), "serve"]
-            + ["--port", str(self.port)],
+            + ["--port", str(self.port), "--workers", str(self.workers)],
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
             env={**os.environ, "ANIMALTRACK_LOG_FORMAT": "text"},
         )
         log.close()
@@ -71,14 +74,14 @@ class ServerProcess:
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                self.kill()
         self.process = None
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown, no checkpoint — as if the power went."""
+        """SIGKILL to every process of the server: no shutdown, no checkpoint — as if the
+        power went."""
         if self.process is not None:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
             self.process = None
 
