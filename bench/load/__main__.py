@@ -31,10 +31,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
-
 from bench.load import checks
-from bench.load.driver import closed_loop, open_loop
+from bench.load.driver import client_for, closed_loop, open_loop
 from bench.load.faults import fault_run
 from bench.load.operations import MIX, MUTATING, FarmView, read_roster
 from bench.load.server import ServerProcess
@@ -89,13 +87,12 @@ def farm_view(db_path: Path) -> FarmView:
 
 async def prepare(server: ServerProcess, farm: FarmView) -> None:
     """Buy feed for the run and read every place's roster once, as a tablet does on opening."""
-    async with httpx.AsyncClient(
-        base_url=server.base_url, headers={"Authorization": f"Bearer {server.token}"}, timeout=30
-    ) as client:
+    async with client_for(server.base_url, server.token) as client:
         bags = {"feedTypeCode": "layer", "bagsCount": 5000, "bagPriceCents": 2400}
         purchase = {"query": PURCHASE, "variables": {"input": bags}}
         answer = await client.post("/graphql", json=purchase)
-        answer.raise_for_status()
+        if answer.status_code != 200:
+            raise RuntimeError(f"buying feed was answered {answer.status_code}: {answer.body!r}")
         for place in farm.places:
             await read_roster(client, farm, random.Random(0), 0.0, place)
 

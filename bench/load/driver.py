@@ -12,15 +12,14 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import ssl
 import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-import httpx
 import websockets
 
+from bench.load.http import LoadClient
 from bench.load.operations import MIX, OPERATIONS, FarmView, Outcome, give
 
 CONNECTIONS = 32  # HTTP connections the clients share (a farm's phones, tablets, dashboards)
@@ -81,50 +80,8 @@ def _latency(outcomes: list[Outcome]) -> dict:
     return {"median_ms": round(statistics.median(times), 1), "p99_ms": round(p99, 1)}
 
 
-class LoadClient:
-    """The clients' `CONNECTIONS` connections, each an `httpx.AsyncClient` of its own, lent to
-    one request at a time.
-
-    One shared client with a pool of 32 costs far more: httpcore 1.0's pool checks every
-    connection (and every waiting request) each time a request starts or ends
-    (`_assign_requests_to_connections`). At 150–195 operations/s that took 40 % of the client
-    process's CPU, and on two cores the clients' CPU is taken from the server under test. A
-    request waits here for a free connection; the wait counts in its operation's latency,
-    timed from when it was due."""
-
-    def __init__(self, base_url: str, token: str):
-        tls = ssl.create_default_context()  # unused over http://, but made once, not 32 times
-        self._clients = [
-            httpx.AsyncClient(
-                base_url=base_url,
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=30,
-                verify=tls,
-                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            )
-            for _ in range(CONNECTIONS)
-        ]
-        self._free: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
-        for client in self._clients:
-            self._free.put_nowait(client)
-
-    async def post(self, url: str, **kwargs) -> httpx.Response:
-        client = await self._free.get()
-        try:
-            return await client.post(url, **kwargs)
-        finally:
-            self._free.put_nowait(client)
-
-    async def __aenter__(self) -> LoadClient:
-        return self
-
-    async def __aexit__(self, *exc_info) -> None:
-        for client in self._clients:
-            await client.aclose()
-
-
 def client_for(base_url: str, token: str) -> LoadClient:
-    return LoadClient(base_url, token)
+    return LoadClient(base_url, {"Authorization": f"Bearer {token}"}, CONNECTIONS)
 
 
 async def open_loop(

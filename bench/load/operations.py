@@ -15,9 +15,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-import httpx
-
 from animaltrack.selection.hashing import compute_roster_hash
+from bench.load.http import RequestFailed
 
 # The mix, in percent of operations (they add up to 100).
 MIX = {
@@ -90,8 +89,8 @@ async def post(client, query: str, variables: dict) -> tuple[str, dict]:
     """(result, data): the mutation's __typename or "ok", or why there is none."""
     try:
         response = await client.post("/graphql", json={"query": query, "variables": variables})
-    except httpx.HTTPError as error:
-        return f"error {type(error).__name__}", {}
+    except RequestFailed as error:
+        return f"error {error}", {}
     if response.status_code != 200:
         return f"HTTP {response.status_code}", {}
     body = response.json()
