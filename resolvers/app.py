@@ -4,8 +4,10 @@
 `/healthz`; `/static` for the explorer's assets), the middleware stack and the one error handler.
 The app's own connection (`app.state.db`) serves what runs on the event loop: authentication and
 subscriptions. Operations sent by POST run on worker threads, each with its own connection
-(`resolvers/execution.py`), so one slow request never stalls the others; SQLite's own locking
-(WAL, `busy_timeout`) orders them and other processes such as `animaltrack backup`.
+(`resolvers/execution.py`), so one slow request never stalls the others. Their writers take
+turns on locks of their own, across threads and across the server's processes
+(`store/transactions.py`); SQLite's (WAL, `busy_timeout`) orders them and other processes such
+as `animaltrack backup`.
 
 Middleware, outermost first: security headers (on every answer, the refusals included), request
 log (so it sees every status, 401 and 413 included), with `--dev` the loopback-only check of
@@ -51,6 +53,7 @@ from resolvers.view import AnimalTrackGraphQL
 from store import connect
 from store.settings import Settings
 from store.tokens import ensure_user
+from store.transactions import take_turns_across_processes
 
 
 def default_schema() -> BaseSchema:
@@ -86,12 +89,15 @@ def create_app(
     credentials act as it.
     """
     db = connect(settings.db_path)
+    take_turns_across_processes(db)
     if dev:
         ensure_user(db, DEV_USERNAME, "admin")
     authenticator = Authenticator(
         db, trusted_proxies=settings.trusted_proxies, auth_header=settings.auth_header, dev=dev
     )
-    workers = Workers(settings.db_path, timeout_s=operation_timeout_s)
+    workers = Workers(
+        settings.db_path, timeout_s=operation_timeout_s, prepare=take_turns_across_processes
+    )
     graphql = AnimalTrackGraphQL(
         schema if schema is not None else default_schema(),
         db=db,
