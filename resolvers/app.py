@@ -32,7 +32,6 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.schema import BaseSchema
-from uvicorn.supervisors import Multiprocess
 
 from resolvers.auth import DEV_USERNAME, Authenticator
 from resolvers.execution import Workers
@@ -49,6 +48,7 @@ from resolvers.middleware.body_limit import BODY_TIMEOUT_S, MAX_BODY_BYTES, Body
 from resolvers.middleware.logging import RequestLogMiddleware, configure_request_log
 from resolvers.middleware.loopback_only import LoopbackOnlyMiddleware
 from resolvers.middleware.security_headers import SecurityHeadersMiddleware
+from resolvers.processes import Supervisor
 from resolvers.view import AnimalTrackGraphQL
 from store import connect
 from store.settings import Settings
@@ -150,7 +150,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def uvicorn_config(app: Starlette | str, host: str, port: int, **overrides) -> uvicorn.Config:
+def uvicorn_config(app: Starlette, host: str, port: int, **overrides) -> uvicorn.Config:
     """The server options AnimalTrack relies on, shared by `serve` and the tests.
 
     `proxy_headers=False`: the peer address must be the real TCP peer, because the trusted-proxy
@@ -177,8 +177,8 @@ _DEV_VARIABLE = "ANIMALTRACK_SERVE_DEV"
 
 
 def worker_app() -> Starlette:
-    """The app of one of `serve`'s processes. uvicorn starts each worker afresh and builds its
-    app here, from the settings `serve` handed down in the environment."""
+    """The app of one of `serve`'s processes, each started afresh: from the settings `serve`
+    handed down in the environment."""
     configure_request_log()
     return create_app(Settings.from_env(), dev=os.environ.get(_DEV_VARIABLE) == "1")
 
@@ -188,10 +188,10 @@ def serve(
 ) -> None:
     """Run the API under uvicorn until interrupted. `--dev` binds to 127.0.0.1 only.
 
-    With `settings.workers` above 1, uvicorn's supervisor runs that many processes on the one
-    listening socket (and replaces one that dies): each has its own connections and worker
-    threads, so reads run side by side on several cores while SQLite's write lock orders the
-    writes, and every process's subscriptions follow the log (`resolvers/log_feed.py`)."""
+    With `settings.workers` above 1, that many processes serve the address
+    (`resolvers/processes.py`): each has its own connections and worker threads, so requests
+    run side by side on several cores while the writes take turns (`store/transactions.py`),
+    and every process's subscriptions follow the log (`resolvers/log_feed.py`)."""
     if dev:
         if host is not None and not _is_loopback(host):
             raise ValueError(f"--dev binds to 127.0.0.1 only; drop --host {host} or --dev")
@@ -200,31 +200,28 @@ def serve(
     port = port if port is not None else settings.port
     configure_request_log()
     dev_user_created = _ensure_dev_user(settings) if dev else False
-    processes = f"{settings.workers} processes" if settings.workers > 1 else "one process"
-    print(
-        f"AnimalTrack: serving http://{host}:{port}/graphql (database {settings.db_path},"
-        f" {processes})",
-        flush=True,
-    )
-    if dev:
-        created = "created it" if dev_user_created else "it already existed"
+
+    def announce(port: int) -> None:
+        processes = f"{settings.workers} processes" if settings.workers > 1 else "one process"
         print(
-            f"Development mode: requests from this machine without a token act as the admin"
-            f" user '{DEV_USERNAME}' ({created}).",
+            f"AnimalTrack: serving http://{host}:{port}/graphql (database {settings.db_path},"
+            f" {processes})",
             flush=True,
         )
-    os.environ.update(settings.environment(), **{_DEV_VARIABLE: "1" if dev else "0"})
-    config = uvicorn_config(
-        f"{__name__}:worker_app", host, port, factory=True, workers=settings.workers
-    )
+        if dev:
+            created = "created it" if dev_user_created else "it already existed"
+            print(
+                f"Development mode: requests from this machine without a token act as the admin"
+                f" user '{DEV_USERNAME}' ({created}).",
+                flush=True,
+            )
+
     if settings.workers == 1:
-        uvicorn.Server(config).run()
+        announce(port)
+        uvicorn.Server(uvicorn_config(create_app(settings, dev=dev), host, port)).run()
         return
-    socket = config.bind_socket()
-    # Listen before the workers start: a client that connects as soon as the address is
-    # printed waits in the backlog for the first worker instead of being refused.
-    socket.listen(config.backlog)
-    Multiprocess(config, sockets=[socket]).run()
+    os.environ.update(settings.environment(), **{_DEV_VARIABLE: "1" if dev else "0"})
+    Supervisor(settings.workers, host, port).run(on_ready=announce)
 
 
 def _ensure_dev_user(settings: Settings) -> bool:

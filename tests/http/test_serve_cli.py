@@ -22,6 +22,7 @@ def _lines(stream, sink: queue.Queue) -> None:
 
 
 def test_serve_dev_says_so_creates_dev_and_serves(tmp_path):
+    """Two processes by default; the address is printed once both serve, with the real port."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "ANIMALTRACK_DB": str(tmp_path / "farm.db")}
     process = subprocess.Popen(
         [*CLI, "serve", "--dev", "--port", "0"],
@@ -35,12 +36,16 @@ def test_serve_dev_says_so_creates_dev_and_serves(tmp_path):
     seen: list[str] = []
     try:
         url = None
-        while url is None:  # wait for uvicorn's "running on" line, up to 10 s per line
+        while url is None:  # wait for the line "serving" the address, up to 20 s per line
+            line = output.get(timeout=20)
+            assert line is not None, "".join(seen)
+            seen.append(line)
+            found = re.search(r"serving (http://127\.0\.0\.1:[1-9]\d*)/graphql", line)
+            url = found and found.group(1)
+        while not any("Development mode" in line for line in seen):  # the line after it
             line = output.get(timeout=10)
             assert line is not None, "".join(seen)
             seen.append(line)
-            found = re.search(r"running on (http://127\.0\.0\.1:\d+)", line, re.IGNORECASE)
-            url = found and found.group(1)
         text = "".join(seen)
         assert "Development mode" in text and "'dev' (created it)" in text
         assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}

@@ -1,6 +1,7 @@
 """`animaltrack serve --workers 2`: two server processes on one socket, as `serve` runs by
 default. Every change reaches every subscriber, whichever process — or other program — recorded
-it, in the log's order; the server stops on Ctrl-C and all of it dies with a kill -9.
+it, in the log's order. A worker that dies is replaced; killing the supervisor stops its workers;
+a kill -9 of them all leaves nothing behind, and a restart serves.
 
 The server runs in its own process group (`bench.load.server.ServerProcess`); every wait is on
 an answer, up to 10 s (SPEC §17).
@@ -8,8 +9,10 @@ an answer, up to 10 s (SPEC §17).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -84,6 +87,20 @@ def server_pids(server: ServerProcess) -> list[int]:
     return pids
 
 
+def command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # it ended meanwhile
+        return b""
+
+
+def worker_pids(server: ServerProcess) -> list[int]:
+    """The server's workers, which multiprocessing started (not its resource tracker)."""
+    return [
+        pid for pid in server_pids(server) if b"spawn_main" in command_line(pid) and not zombie(pid)
+    ]
+
+
 def test_every_change_reaches_the_subscriber_whoever_recorded_it(served):
     with ws_connect(served.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
         init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {served.token}"}}
@@ -114,11 +131,41 @@ def test_every_change_reaches_the_subscriber_whoever_recorded_it(served):
 
 def test_a_kill_takes_every_process_and_a_restart_serves_again(served):
     pids = server_pids(served)
-    assert len(pids) >= 3  # the supervisor, two workers (and multiprocessing's helper)
+    assert len(worker_pids(served)) == 2 and served.process.pid in pids
     served.kill()
-    deadline = time.monotonic() + TIMEOUT_S
-    while any(Path(f"/proc/{pid}").exists() for pid in pids):
-        assert time.monotonic() < deadline, "a server process outlived the kill"
-        time.sleep(0.05)
+    wait_gone(pids, "a server process outlived the kill")
     served.start()
     assert purchase_over_http(served)
+
+
+def wait_gone(pids: list[int], what: str) -> None:
+    deadline = time.monotonic() + TIMEOUT_S
+    while any(Path(f"/proc/{pid}").exists() and not zombie(pid) for pid in pids):
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def zombie(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    return True
+
+
+def test_a_worker_that_dies_is_replaced_and_the_server_serves_on(served):
+    workers = worker_pids(served)
+    os.kill(workers[0], signal.SIGKILL)
+    wait_gone([workers[0]], "the killed worker stayed")
+    deadline = time.monotonic() + TIMEOUT_S
+    while len(worker_pids(served)) < 2:
+        assert time.monotonic() < deadline, "no worker replaced the dead one"
+        time.sleep(0.05)
+    assert purchase_over_http(served)
+
+
+def test_the_workers_stop_when_the_supervisor_is_killed(served):
+    """Killed alone, as by an OOM killer: its workers stop too, none left serving the port."""
+    workers = worker_pids(served)
+    os.kill(served.process.pid, signal.SIGKILL)
+    served.process.wait()
+    wait_gone(workers, "a worker outlived its supervisor")
+    served.process = None

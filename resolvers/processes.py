@@ -1,0 +1,153 @@
+"""`animaltrack serve --workers N`: N server processes, each accepting on a socket of its own.
+
+uvicorn's own supervisor hands one listening socket to all of its workers, and the worker that
+wakes first takes every connection waiting. The load's 32 connections, opened within a tenth of
+a second, went six to one to a single process, which then did most of the work on one core
+while the other idled. Here every worker binds a socket of its own to the address with
+`SO_REUSEPORT`, and the kernel spreads new connections across them by their addresses. The
+supervisor binds the address first without listening: it holds the port (and learns it, when
+asked for port 0) but is handed no connection. It then starts the workers, waits until each one
+serves, replaces one that dies, and stops them all on Ctrl-C or SIGTERM. A worker also stops
+when the supervisor dies, even by kill -9, so none is left serving on its own.
+
+Each worker is started afresh (multiprocessing's "spawn") and builds its app from the settings
+`serve` put in the environment (`resolvers.app.worker_app`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import multiprocessing
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+
+import uvicorn
+
+BACKLOG = 2048
+# How long a worker may take to start serving (imports, the app, its first connection).
+READY_TIMEOUT_S = 60
+# How often the supervisor looks for a worker that died.
+WATCH_S = 0.5
+STOP_TIMEOUT_S = 15
+_PR_SET_PDEATHSIG = 1
+
+log = logging.getLogger("animaltrack.serve")
+
+
+def address_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to `host:port` that shares the address with the others of the group."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+class _ReadyServer(uvicorn.Server):
+    """uvicorn.Server that tells the supervisor, over a pipe, once it serves."""
+
+    def __init__(self, config: uvicorn.Config, ready: Connection) -> None:
+        super().__init__(config)
+        self.ready = ready
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            with contextlib.suppress(OSError):  # a replacement's supervisor does not wait
+                self.ready.send(True)
+            self.ready.close()
+
+
+def _stop_with_parent() -> None:
+    """Have the kernel send SIGTERM when the supervisor dies (Linux; elsewhere, nothing)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _worker(host: str, port: int, ready: Connection) -> None:
+    """One worker process: a socket of its own on the address, the app from the environment."""
+    _stop_with_parent()
+    from resolvers.app import uvicorn_config, worker_app
+
+    sock = address_socket(host, port)
+    sock.listen(BACKLOG)
+    _ReadyServer(uvicorn_config(worker_app(), host, port), ready).run(sockets=[sock])
+
+
+class Supervisor:
+    """Start `count` workers on `host:port`, keep them running, stop them on a signal."""
+
+    def __init__(self, count: int, host: str, port: int) -> None:
+        self.count = count
+        self.host = host
+        self._holder = address_socket(host, port)
+        self.port = self._holder.getsockname()[1]
+        self._spawn = multiprocessing.get_context("spawn")
+        self._stopping = threading.Event()
+        self._workers: list[multiprocessing.process.BaseProcess] = []
+
+    def run(self, on_ready: Callable[[int], None]) -> None:
+        """Serve until Ctrl-C or SIGTERM; `on_ready(port)` once every worker serves."""
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: self._stopping.set())
+        try:
+            started = [self._start() for _ in range(self.count)]
+            for worker, ready in started:
+                if not self._wait_ready(worker, ready):
+                    raise RuntimeError("a server process did not start; its log says why")
+            on_ready(self.port)
+            while not self._stopping.wait(WATCH_S):
+                self._replace_the_dead()
+        finally:
+            self._stop_all()
+            self._holder.close()
+
+    def _start(self) -> tuple[multiprocessing.process.BaseProcess, Connection]:
+        ready, told = self._spawn.Pipe(duplex=False)
+        worker = self._spawn.Process(
+            target=_worker, args=(self.host, self.port, told), name="animaltrack-worker"
+        )
+        worker.start()
+        told.close()  # the worker holds its end
+        self._workers.append(worker)
+        return worker, ready
+
+    def _wait_ready(self, worker, ready: Connection) -> bool:
+        waited = 0.0
+        while waited < READY_TIMEOUT_S and not self._stopping.is_set():
+            if ready.poll(WATCH_S):
+                ready.close()
+                return True
+            if not worker.is_alive():
+                return False
+            waited += WATCH_S
+        return self._stopping.is_set()
+
+    def _replace_the_dead(self) -> None:
+        """A worker that ended by itself — not a clean stop — is replaced."""
+        for worker in list(self._workers):
+            if worker.is_alive() or worker.exitcode == 0 or self._stopping.is_set():
+                continue
+            log.warning(
+                "server process %s ended (exit %s); starting another", worker.pid, worker.exitcode
+            )
+            self._workers.remove(worker)
+            _, ready = self._start()
+            ready.close()
+
+    def _stop_all(self) -> None:
+        for worker in self._workers:
+            if worker.is_alive():
+                worker.terminate()  # SIGTERM: uvicorn finishes what it serves, then exits
+        for worker in self._workers:
+            worker.join(STOP_TIMEOUT_S)
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
