@@ -1,8 +1,9 @@
 """`python -m bench.load` (in `make load`): a simulated year under a farm's load (issue 12).
 
 1. The farm: `animaltrack simulate` (a year, 60 birds; cached in `.bench/`), copied afresh.
-2. The server: `animaltrack serve` in its own process on 127.0.0.1; feed is bought so the
-   stock lasts, and the clients read every place's roster once.
+2. The server: `animaltrack serve` (its processes, `--workers` or serve's default) on
+   127.0.0.1, apart from the clients' process; feed is bought so the stock lasts, and the
+   clients read every place's roster once.
 3. The floor: closed-loop `giveFeed` from 8 clients — the most the write path takes here.
 4. The load: the mix of `bench.load.operations` open-loop for `--seconds`, its mutations
    offered at `--share` of the floor (so all operations at that rate ÷ the mix's share of
@@ -98,7 +99,9 @@ async def prepare(server: ServerProcess, farm: FarmView) -> None:
 
 
 @contextlib.contextmanager
-def served_copy(source: Path, work: Path, name: str) -> Iterator[tuple[ServerProcess, FarmView]]:
+def served_copy(
+    source: Path, work: Path, name: str, workers: int | None = None
+) -> Iterator[tuple[ServerProcess, FarmView]]:
     """A fresh copy of the farm, served and prepared (feed bought, rosters read once)."""
     db_path = work / f"{name}.db"
     shutil.copy(source, db_path)
@@ -109,7 +112,7 @@ def served_copy(source: Path, work: Path, name: str) -> Iterator[tuple[ServerPro
         stdout=subprocess.DEVNULL,
     )
     farm = farm_view(db_path)
-    server = ServerProcess(db_path, work / f"{name}-server.log")
+    server = ServerProcess(db_path, work / f"{name}-server.log", workers)
     server.start()
     try:
         asyncio.run(prepare(server, farm))
@@ -121,7 +124,7 @@ def served_copy(source: Path, work: Path, name: str) -> Iterator[tuple[ServerPro
 def run(args) -> dict:
     work = Path(args.work)
     source = farm_file(args.days, args.flock, args.seed, Path(args.cache))
-    with served_copy(source, work, "farm") as (server, farm):
+    with served_copy(source, work, "farm", args.workers) as (server, farm):
         floor = asyncio.run(
             closed_loop(server.base_url, server.token, farm, FLOOR_CLIENTS, args.floor_seconds)
         )
@@ -163,7 +166,7 @@ def run(args) -> dict:
 
 def faults(args, source: Path, work: Path, offered: float) -> dict:
     """The fault run on a fresh copy of the farm, at the load's offered rate."""
-    with served_copy(source, work, "faults") as (server, farm):
+    with served_copy(source, work, "faults", args.workers) as (server, farm):
         return asyncio.run(
             fault_run(server, farm, offered, args.fault_seconds, args.seed, args.kills)
         )
@@ -220,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--flock", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="server processes (default: serve's)"
+    )
     parser.add_argument("--cache", default=str(CACHE))
     parser.add_argument("--out", default=str(CACHE / "load-results.json"))
     args = parser.parse_args(argv)

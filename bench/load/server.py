@@ -23,10 +23,11 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """`animaltrack --db DB serve --port P --workers N` (tokens only, not `--dev`), its log in
-    a file. The server's processes form a session of their own, so a kill takes them all."""
+    """`animaltrack --db DB serve --port P [--workers N]` (tokens only, not `--dev`), its log in
+    a file; without `workers`, as many processes as `serve` runs by default. The server's
+    processes form a session of their own, so a kill takes them all."""
 
-    def __init__(self, db_path: Path, log_path: Path, workers: int = 2):
+    def __init__(self, db_path: Path, log_path: Path, workers: int | None = None):
         self.db_path, self.log_path = Path(db_path), Path(log_path)
         self.workers = workers
         self.port = free_port()
@@ -49,7 +50,8 @@ class ServerProcess:
         log = open(self.log_path, "a")  # noqa: SIM115 - the child keeps it; closed on stop
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tools.cli", "--db", str(self.db_path), "serve"]
-            + ["--port", str(self.port), "--workers", str(self.workers)],
+            + ["--port", str(self.port)]
+            + ([] if self.workers is None else ["--workers", str(self.workers)]),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
