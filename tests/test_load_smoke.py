@@ -30,6 +30,7 @@ def test_a_short_load_and_fault_run_keep_every_promise(tmp_path):
         days=30,
         flock=20,
         seed=3,
+        workers=None,
         cache=str(tmp_path / "cache"),
         work=str(tmp_path),
     )
