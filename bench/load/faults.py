@@ -24,6 +24,8 @@ RETRIES = 20
 
 def kill_moments(seconds: float, kills: int, seed: int) -> list[float]:
     """`kills` seeded moments in the run, at least a second and a half apart."""
+    if kills == 0:
+        return []
     rng = random.Random(seed)
     span = seconds / kills
     return [i * span + rng.uniform(0.5, span - 1.0) for i in range(kills)]
