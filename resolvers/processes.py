@@ -39,6 +39,11 @@ _PR_SET_PDEATHSIG = 1
 log = logging.getLogger("animaltrack.serve")
 
 
+class CannotServe(ValueError):
+    """Serving could not start; the message says why (the command line shows it as one line,
+    like a wrong setting)."""
+
+
 def address_socket(host: str, port: int) -> socket.socket:
     """A TCP socket bound to `host:port` that shares the address with the others of the group."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -74,7 +79,7 @@ def _stop_with_parent() -> None:
 def _worker(host: str, port: int, ready: Connection) -> None:
     """One worker process: a socket of its own on the address, the app from the environment."""
     _stop_with_parent()
-    from resolvers.app import uvicorn_config, worker_app
+    from resolvers.app import uvicorn_config, worker_app  # here: resolvers.app imports this module
 
     sock = address_socket(host, port)
     sock.listen(BACKLOG)
@@ -87,7 +92,10 @@ class Supervisor:
     def __init__(self, count: int, host: str, port: int) -> None:
         self.count = count
         self.host = host
-        self._holder = address_socket(host, port)
+        try:
+            self._holder = address_socket(host, port)
+        except OSError as error:
+            raise CannotServe(f"Cannot listen on {host}:{port}: {error.strerror}.") from error
         self.port = self._holder.getsockname()[1]
         self._spawn = multiprocessing.get_context("spawn")
         self._stopping = threading.Event()
@@ -100,8 +108,10 @@ class Supervisor:
         try:
             started = [self._start() for _ in range(self.count)]
             for worker, ready in started:
-                if not self._wait_ready(worker, ready):
-                    raise RuntimeError("a server process did not start; its log says why")
+                if not self._wait_ready(worker, ready) and not self._stopping.is_set():
+                    raise CannotServe("A server process did not start; the lines above say why.")
+            if self._stopping.is_set():
+                return
             on_ready(self.port)
             while not self._stopping.wait(WATCH_S):
                 self._replace_the_dead()
@@ -128,7 +138,7 @@ class Supervisor:
             if not worker.is_alive():
                 return False
             waited += WATCH_S
-        return self._stopping.is_set()
+        return False
 
     def _replace_the_dead(self) -> None:
         """A worker that ended by itself — not a clean stop — is replaced."""

@@ -56,6 +56,8 @@ def take_turns_across_processes(db: sqlite_utils.Database) -> None:
     """Make the writers on `db` also take turns with those of the other processes that called
     this for the same file (the server's workers), on an exclusive `flock` of `<file>-lock`."""
     path = db.execute("PRAGMA database_list").fetchone()[2]
+    if not path:  # an in-memory database: no other process can write to it
+        return
     with _writers_guard:
         fd = _turn_files.get(path)
         if fd is None:
