@@ -5,8 +5,8 @@ wakes first takes every connection waiting. The load's 32 connections, opened wi
 a second, went six to one to a single process, which then did most of the work on one core
 while the other idled. Here every worker binds a socket of its own to the address with
 `SO_REUSEPORT`, and the kernel spreads new connections across them by their addresses. The
-supervisor binds the address first without listening: it holds the port (and learns it, when
-asked for port 0) but is handed no connection. It then starts the workers, waits until each one
+supervisor binds the address first without listening, once it has found no other socket there
+(`_claim`): it holds the port (and learns it, when asked for port 0) but is handed no connection. It then starts the workers, waits until each one
 serves, replaces one that dies, and stops them all on Ctrl-C or SIGTERM. A worker also stops
 when the supervisor dies, even by kill -9, so none is left serving on its own.
 
@@ -44,14 +44,29 @@ class CannotServe(ValueError):
     like a wrong setting)."""
 
 
-def address_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to `host:port` that shares the address with the others of the group."""
+def address_socket(host: str, port: int, *, shared: bool = True) -> socket.socket:
+    """A TCP socket bound to `host:port`; `shared`, with the others of the group."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
     return sock
+
+
+def _claim(host: str, port: int) -> socket.socket:
+    """The supervisor's hold on the address. It binds alone first: any socket already bound
+    there — another server's, even one sharing its own address with SO_REUSEPORT — makes that
+    fail, where a shared bind would silently join it and split the clients between two
+    servers. Then it binds again, shared, for its workers to join."""
+    with address_socket(host, port, shared=False) as alone:
+        port = alone.getsockname()[1]
+    return address_socket(host, port)
 
 
 class _ReadyServer(uvicorn.Server):
@@ -93,7 +108,7 @@ class Supervisor:
         self.count = count
         self.host = host
         try:
-            self._holder = address_socket(host, port)
+            self._holder = _claim(host, port)
         except OSError as error:
             raise CannotServe(f"Cannot listen on {host}:{port}: {error.strerror}.") from error
         self.port = self._holder.getsockname()[1]

@@ -13,6 +13,8 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -169,3 +171,18 @@ def test_the_workers_stop_when_the_supervisor_is_killed(served):
     served.process.wait()
     wait_gone(workers, "a worker outlived its supervisor")
     served.process = None
+
+
+def test_a_second_server_on_the_same_port_is_refused_in_one_line(served):
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.cli", "--db", str(served.db_path), "serve"]
+        + ["--port", str(served.port)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S * 3,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"Error: Cannot listen on 127.0.0.1:{served.port}: Address already in use."
+    )
+    assert purchase_over_http(served)  # the first one serves on
