@@ -41,11 +41,16 @@ _writers_guard = threading.Lock()
 _turn_files: dict[str, int] = {}  # database path → the open `-lock` file of this process
 
 
+def _file_of(db: sqlite_utils.Database) -> str:
+    """The path of the file `db` is open on; empty for an in-memory database."""
+    return db.execute("PRAGMA database_list").fetchone()[2]
+
+
 def _writer_lock(db: sqlite_utils.Database) -> threading.Lock:
     """The lock the writers of this process take for the database file `db` is open on."""
     lock = getattr(db, "_animaltrack_writer", None)
     if lock is None:
-        path = db.execute("PRAGMA database_list").fetchone()[2] or f"memory:{id(db)}"
+        path = _file_of(db) or f"memory:{id(db)}"
         with _writers_guard:
             lock = _writers.setdefault(path, threading.Lock())
         db._animaltrack_writer = lock
@@ -55,7 +60,7 @@ def _writer_lock(db: sqlite_utils.Database) -> threading.Lock:
 def take_turns_across_processes(db: sqlite_utils.Database) -> None:
     """Make the writers on `db` also take turns with those of the other processes that called
     this for the same file (the server's workers), on an exclusive `flock` of `<file>-lock`."""
-    path = db.execute("PRAGMA database_list").fetchone()[2]
+    path = _file_of(db)
     if not path:  # an in-memory database: no other process can write to it
         return
     with _writers_guard:

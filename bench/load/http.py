@@ -50,7 +50,10 @@ class Connection:
         try:
             async with asyncio.timeout(self.timeout_s):
                 return await self._exchange(target, body)
-        except (OSError, TimeoutError, h11.ProtocolError, RequestFailed) as error:
+        except RequestFailed:
+            self.close()
+            raise
+        except (OSError, TimeoutError, h11.ProtocolError) as error:
             self.close()
             raise RequestFailed(type(error).__name__) from error
 
