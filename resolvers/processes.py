@@ -6,8 +6,9 @@ a second, went six to one to a single process, which then did most of the work o
 while the other idled. Here every worker binds a socket of its own to the address with
 `SO_REUSEPORT`, and the kernel spreads new connections across them by their addresses. The
 supervisor binds the address first without listening, once it has found no other socket there
-(`_claim`): it holds the port (and learns it, when asked for port 0) but is handed no connection. It then starts the workers, waits until each one
-serves, replaces one that dies, and stops them all on Ctrl-C or SIGTERM. A worker also stops
+(`_claim`): it holds the port (and learns it, when asked for port 0) but is handed no
+connection. It then starts the workers, waits until each one serves, replaces one that dies,
+and stops them all on Ctrl-C or SIGTERM. A worker also stops
 when the supervisor dies, even by kill -9, so none is left serving on its own.
 
 Each worker is started afresh (multiprocessing's "spawn") and builds its app from the settings

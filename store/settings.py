@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+DEFAULT_WORKERS = 2
 MAX_WORKERS = 16
 
 
@@ -18,7 +19,7 @@ class Settings:
     timezone: str = "Europe/Lisbon"
     log_format: str = "text"
     # Server processes (`animaltrack serve`): reads run in each at once, writes take turns.
-    workers: int = 2
+    workers: int = DEFAULT_WORKERS
 
     @classmethod
     def from_env(cls, environ=None) -> Settings:
@@ -32,7 +33,7 @@ class Settings:
         if log_format not in ("text", "json"):
             raise ValueError(f"ANIMALTRACK_LOG_FORMAT must be text or json, not {log_format!r}")
         proxies = env.get("ANIMALTRACK_TRUSTED_PROXIES", "")
-        workers_text = env.get("ANIMALTRACK_WORKERS", "2")
+        workers_text = env.get("ANIMALTRACK_WORKERS", str(DEFAULT_WORKERS))
         if not workers_text.isdigit() or not 1 <= int(workers_text) <= MAX_WORKERS:
             raise ValueError(
                 f"ANIMALTRACK_WORKERS must be a number from 1 to {MAX_WORKERS},"
@@ -51,7 +52,7 @@ class Settings:
 
     def environment(self) -> dict[str, str]:
         """These settings as the variables `from_env` reads them back from (for the server's
-        worker processes, which uvicorn starts afresh)."""
+        worker processes, each started afresh by `resolvers/processes.py`)."""
         return {
             "ANIMALTRACK_DB": str(self.db_path),
             "ANIMALTRACK_HOST": self.host,

@@ -10,7 +10,7 @@ import functools
 
 import click
 
-from store.settings import MAX_WORKERS, Settings
+from store.settings import DEFAULT_WORKERS, MAX_WORKERS, Settings
 
 
 def _fail_cleanly(fn):
@@ -138,7 +138,7 @@ def seed(settings: Settings) -> None:
     "--workers",
     type=click.IntRange(1, MAX_WORKERS),
     default=None,
-    help="Server processes (default ANIMALTRACK_WORKERS, else 2).",
+    help=f"Server processes (default ANIMALTRACK_WORKERS, else {DEFAULT_WORKERS}).",
 )
 @click.pass_obj
 @_fail_cleanly

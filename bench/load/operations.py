@@ -3,7 +3,7 @@ moving animals with the roster hash a `selection` gave it (some of them stale, a
 phone moved a duck meanwhile), a few attribute changes and tags, and dashboards reading rosters,
 egg statistics and the log.
 
-Each operation is one async function over a `LoadClient` (`driver.py`); it returns the `Outcome`s of
+Each operation is one async function over a `LoadClient` (`http.py`); it returns the `Outcome`s of
 the requests it made (a move makes two or three: its selection, the move, a confirmation).
 Every mutation carries a nonce, so a retry after a lost answer cannot record it twice.
 """
