@@ -40,6 +40,10 @@ def test_a_short_load_and_fault_run_keep_every_promise(tmp_path):
     assert results["floor"]["acknowledged_per_s"] > 0
     assert load["operations"]["collectProduct"]["n"] > 0
     assert load["subscription_delivered"] > 0
+    for phase in ("floor", "load"):  # the server's processes did the work, and were measured
+        use = results["cpu"][phase]
+        assert use["server_cores"] > 0 and use["server_ms_per_operation"] > 0, use
+        assert 0 < use["machine_busy_pct"] <= 100, use
     for target in CORRECTNESS:
         assert results["targets"][target], (target, results["checks"])
     assert all(results["faults"]["targets"].values()), results["faults"]

@@ -8,6 +8,8 @@
 4. The load: the mix of `bench.load.operations` open-loop for `--seconds`, its mutations
    offered at `--share` of the floor (so all operations at that rate ÷ the mix's share of
    mutations), with one live subscription.
+   The CPU the server, the clients and the machine used during the floor and the load is
+   reported beside them (`bench.load.cpu`): it says whether the mix can fit at that rate.
 5. The checks: every acknowledged event in the log once, no overlapping intervals, stale
    hashes never moving anything, no HTTP 500, `animaltrack verify` clean.
 6. The fault run (`bench.load.faults`): the same mix with the server killed by SIGKILL at
@@ -32,7 +34,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.load import checks
+from bench.load import checks, cpu
 from bench.load.driver import client_for, closed_loop, open_loop
 from bench.load.faults import fault_run
 from bench.load.operations import MIX, MUTATING, FarmView, read_roster
@@ -125,17 +127,26 @@ def run(args) -> dict:
     work = Path(args.work)
     source = farm_file(args.days, args.flock, args.seed, Path(args.cache))
     with served_copy(source, work, "farm", args.workers) as (server, farm):
-        floor = asyncio.run(
-            closed_loop(server.base_url, server.token, farm, FLOOR_CLIENTS, args.floor_seconds)
-        )
+        group = server.process.pid  # the server's processes form a group of their own
+        with cpu.measure(group) as floor_cpu:
+            floor = asyncio.run(
+                closed_loop(server.base_url, server.token, farm, FLOOR_CLIENTS, args.floor_seconds)
+            )
         floor_per_s = len(floor.acknowledged) / floor.seconds
         since = checks.last_seq(server.db_path)
         offered = args.share * floor_per_s / MUTATION_SHARE
-        load = asyncio.run(
-            open_loop(
-                server.base_url, server.ws_url, server.token, farm, offered, args.seconds, args.seed
+        with cpu.measure(group) as load_cpu:
+            load = asyncio.run(
+                open_loop(
+                    server.base_url,
+                    server.ws_url,
+                    server.token,
+                    farm,
+                    offered,
+                    args.seconds,
+                    args.seed,
+                )
             )
-        )
     db_path = server.db_path
     check = checks.check_log(db_path, load.outcomes, since)
     clean, verdict = checks.verify(db_path)
@@ -145,6 +156,10 @@ def run(args) -> dict:
         "floor": {**floor.figures(), "acknowledged_per_s": round(floor_per_s, 1)},
         "load": figures,
         "checks": {**check, "verify": verdict},
+        "cpu": {
+            "floor": floor_cpu and floor_cpu.figures(len(floor.outcomes)),
+            "load": load_cpu and load_cpu.figures(len(load.outcomes)),
+        },
         "server_log_tracebacks": server.log_text().count("Traceback"),
     }
     mutations_per_s = figures["mutations_per_s"]
@@ -194,6 +209,13 @@ def print_results(results: dict) -> None:
         )
         for message, count in op.get("messages", {}).items():
             print(f"    {count:6} × {message}")
+    for phase, use in results["cpu"].items():
+        if use:
+            print(
+                f"CPU during the {phase}: machine {use['machine_busy_pct']} % busy; server"
+                f" {use['server_cores']} cores ({use['server_ms_per_operation']} ms a request),"
+                f" clients {use['client_cores']} cores"
+            )
     print(f"Checks: {json.dumps(results['checks'])}")
     for target, met in results["targets"].items():
         print(f"  {'met   ' if met else 'MISSED'} {target}")
