@@ -50,6 +50,7 @@ from resolvers.middleware.loopback_only import LoopbackOnlyMiddleware
 from resolvers.middleware.security_headers import SecurityHeadersMiddleware
 from resolvers.processes import Supervisor
 from resolvers.view import AnimalTrackGraphQL
+from resolvers.writer import MutationWriter, WriterAddress, WriterClient
 from store import connect
 from store.settings import Settings
 from store.tokens import ensure_user
@@ -79,11 +80,13 @@ def create_app(
     schema: BaseSchema | None = None,
     operation_timeout_s: float = OPERATION_TIMEOUT_S,
     body_timeout_s: float = BODY_TIMEOUT_S,
+    writer: WriterAddress | None = None,
 ) -> Starlette:
     """Build the app on the (already migrated) database at `settings.db_path`.
 
     `operation_timeout_s` is the deadline of one operation (SPEC §13: 10 s), `body_timeout_s`
-    the time a request body may take to arrive (30 s); tests shorten them.
+    the time a request body may take to arrive (30 s); tests shorten them. With `writer`, the
+    mutations go to that writer process (`resolvers/writer.py`); without, they run here.
 
     With `dev`, the admin user `dev` is created if missing and local requests without
     credentials act as it.
@@ -98,6 +101,7 @@ def create_app(
     workers = Workers(
         settings.db_path, timeout_s=operation_timeout_s, prepare=take_turns_across_processes
     )
+    writer_client = WriterClient(writer, operation_timeout_s) if writer is not None else None
     graphql = AnimalTrackGraphQL(
         schema if schema is not None else default_schema(),
         db=db,
@@ -105,6 +109,7 @@ def create_app(
         authenticator=authenticator,
         explorer_html=explorer_html(dev=dev),
         workers=workers,
+        writer=writer_client,
     )
 
     @contextlib.asynccontextmanager
@@ -113,6 +118,8 @@ def create_app(
             yield
         finally:
             workers.close()
+            if writer_client is not None:
+                writer_client.close()
             db.close()
 
     app = Starlette(
@@ -176,11 +183,17 @@ def uvicorn_config(app: Starlette, host: str, port: int, **overrides) -> uvicorn
 _DEV_VARIABLE = "ANIMALTRACK_SERVE_DEV"
 
 
-def worker_app() -> Starlette:
+def worker_app(writer: WriterAddress) -> Starlette:
     """The app of one of `serve`'s processes, each started afresh: from the settings `serve`
-    handed down in the environment."""
+    handed down in the environment, its mutations going to the writer process."""
     configure_request_log()
-    return create_app(Settings.from_env(), dev=os.environ.get(_DEV_VARIABLE) == "1")
+    return create_app(Settings.from_env(), dev=os.environ.get(_DEV_VARIABLE) == "1", writer=writer)
+
+
+def writer_process(writer: WriterAddress, ready) -> None:
+    """The writer process of `serve`: the mutations of every worker, one at a time."""
+    configure_request_log()
+    MutationWriter(Settings.from_env(), default_schema(), OPERATION_TIMEOUT_S).serve(writer, ready)
 
 
 def serve(

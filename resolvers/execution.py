@@ -10,15 +10,17 @@ The deadline (10 s) is enforced by SQLite's progress handler on that connection:
 passed, the statement running stops with "interrupted" (a write transaction rolls back), which
 `resolvers/failures.py` answers as `TIMEOUT`. The event loop does not wait longer than the deadline
 plus a grace either, so a client always gets its answer.
+
+Under `serve --workers N`, mutations do not run here: one thread per process forwards them to
+the writer process (`resolvers/writer.py`), which keeps the same deadline on its connection.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -45,8 +47,29 @@ class OperationTimedOut(Exception):
     """The operation ran past its deadline and was stopped."""
 
 
+class Deadline:
+    """Stops what runs on `db` once `timeout_s` have passed since the block began: SQLite's
+    progress handler makes the statement running end with "interrupted" (a write transaction
+    rolls back), which `resolvers/failures.py` answers as `TIMEOUT`."""
+
+    def __init__(self, db: sqlite_utils.Database, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._ends = float("inf")
+        db.conn.set_progress_handler(self._past, PROGRESS_STEPS)
+
+    def _past(self) -> int:
+        return 1 if time.monotonic() > self._ends else 0
+
+    def __enter__(self) -> None:
+        self._ends = time.monotonic() + self.timeout_s
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._ends = float("inf")
+
+
 class Workers:
-    """A few threads, each with its own connection to `db_path` and a deadline per operation."""
+    """A few threads, each with its own connection to `db_path` and a deadline per operation,
+    and one thread that forwards the mutations to a writer process (`resolvers/writer.py`)."""
 
     def __init__(
         self,
@@ -60,6 +83,8 @@ class Workers:
         self.timeout_s = timeout_s
         self._prepare = prepare
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="graphql")
+        # One: a worker process's mutations go to the writer one after another anyway.
+        self._forwarder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-forward")
         self._local = threading.local()
         self._connections: list[sqlite_utils.Database] = []
         self._lock = threading.Lock()
@@ -69,8 +94,7 @@ class Workers:
         db = getattr(self._local, "db", None)
         if db is None:
             db = connect(self.db_path)
-            self._local.deadline = float("inf")
-            db.conn.set_progress_handler(self._past_deadline, PROGRESS_STEPS)
+            self._local.deadline = Deadline(db, self.timeout_s)
             if self._prepare is not None:
                 self._prepare(db)
             self._local.db = db
@@ -78,26 +102,23 @@ class Workers:
                 self._connections.append(db)
         return db
 
-    def _past_deadline(self) -> int:
-        return 1 if time.monotonic() > self._local.deadline else 0
-
-    @contextlib.contextmanager
-    def _deadline(self) -> Iterator[None]:
-        self._local.deadline = time.monotonic() + self.timeout_s
-        try:
-            yield
-        finally:
-            self._local.deadline = float("inf")
-
     async def run(self, operation: Callable[[sqlite_utils.Database], T]) -> T:
         """`operation(db)` on a worker, on its connection; `OperationTimedOut` past the deadline."""
 
         def work() -> T:
             db = self.connection()
-            with self._deadline():
+            with self._local.deadline:
                 return operation(db)
 
-        future = asyncio.get_running_loop().run_in_executor(self._executor, work)
+        return await self._answer(self._executor, work)
+
+    async def forward(self, call: Callable[[], T]) -> T:
+        """`call()` (a request to the writer process, which keeps the deadline itself) on the
+        forwarding thread; `OperationTimedOut` if it has not returned by the deadline."""
+        return await self._answer(self._forwarder, call)
+
+    async def _answer(self, executor: ThreadPoolExecutor, work: Callable[[], T]) -> T:
+        future = asyncio.get_running_loop().run_in_executor(executor, work)
         try:
             return await asyncio.wait_for(asyncio.shield(future), self.timeout_s + GRACE_S)
         except TimeoutError:
@@ -106,6 +127,7 @@ class Workers:
     def close(self) -> None:
         """Stop the threads (after the operations running finish) and close the connections."""
         self._executor.shutdown(wait=True, cancel_futures=True)
+        self._forwarder.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             for db in self._connections:
                 db.close()

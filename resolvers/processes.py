@@ -29,6 +29,8 @@ from multiprocessing.connection import Connection
 
 import uvicorn
 
+from resolvers.writer import WriterAddress
+
 BACKLOG = 2048
 # How long a worker may take to start serving (imports, the app, its first connection).
 READY_TIMEOUT_S = 60
@@ -36,6 +38,10 @@ READY_TIMEOUT_S = 60
 WATCH_S = 0.5
 STOP_TIMEOUT_S = 15
 _PR_SET_PDEATHSIG = 1
+_PR_SET_NAME = 15
+# What `ps` shows for them (at most 15 bytes).
+WORKER_NAME = "atrack-worker"
+WRITER_NAME = "atrack-writer"
 
 log = logging.getLogger("animaltrack.serve")
 
@@ -85,21 +91,33 @@ class _ReadyServer(uvicorn.Server):
             self.ready.close()
 
 
-def _stop_with_parent() -> None:
-    """Have the kernel send SIGTERM when the supervisor dies (Linux; elsewhere, nothing)."""
+def _stop_with_parent(name: str) -> None:
+    """Have the kernel send SIGTERM when the supervisor dies, and name the process as `ps` and
+    `top` show it (Linux; elsewhere, nothing)."""
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        libc.prctl(_PR_SET_NAME, name.encode()[:15])
 
 
-def _worker(host: str, port: int, ready: Connection) -> None:
+def _worker(host: str, port: int, ready: Connection, writer: WriterAddress) -> None:
     """One worker process: a socket of its own on the address, the app from the environment."""
-    _stop_with_parent()
+    _stop_with_parent(WORKER_NAME)
     from resolvers.app import uvicorn_config, worker_app  # here: resolvers.app imports this module
 
     sock = address_socket(host, port)
     sock.listen(BACKLOG)
-    _ReadyServer(uvicorn_config(worker_app(), host, port), ready).run(sockets=[sock])
+    _ReadyServer(uvicorn_config(worker_app(writer), host, port), ready).run(sockets=[sock])
+
+
+def _writer(ready: Connection, writer: WriterAddress) -> None:
+    """The writer process; Ctrl-C reaches the whole process group, but the supervisor stops
+    the writer itself, after the workers have finished what they serve."""
+    _stop_with_parent(WRITER_NAME)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from resolvers.app import writer_process
+
+    writer_process(writer, ready)
 
 
 class Supervisor:
@@ -115,6 +133,8 @@ class Supervisor:
         self.port = self._holder.getsockname()[1]
         self._spawn = multiprocessing.get_context("spawn")
         self._stopping = threading.Event()
+        self._writer_address = WriterAddress.new()
+        self._writer: multiprocessing.process.BaseProcess | None = None
         self._workers: list[multiprocessing.process.BaseProcess] = []
 
     def run(self, on_ready: Callable[[int], None]) -> None:
@@ -122,6 +142,9 @@ class Supervisor:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: self._stopping.set())
         try:
+            writer, ready = self._start_writer()
+            if not self._wait_ready(writer, ready) and not self._stopping.is_set():
+                raise CannotServe("The writer process did not start; the lines above say why.")
             started = [self._start() for _ in range(self.count)]
             for worker, ready in started:
                 if not self._wait_ready(worker, ready) and not self._stopping.is_set():
@@ -136,14 +159,24 @@ class Supervisor:
             self._holder.close()
 
     def _start(self) -> tuple[multiprocessing.process.BaseProcess, Connection]:
-        ready, told = self._spawn.Pipe(duplex=False)
-        worker = self._spawn.Process(
-            target=_worker, args=(self.host, self.port, told), name="animaltrack-worker"
-        )
-        worker.start()
-        told.close()  # the worker holds its end
+        worker, ready = self._spawn_process(_worker, WORKER_NAME, self.host, self.port)
         self._workers.append(worker)
         return worker, ready
+
+    def _start_writer(self) -> tuple[multiprocessing.process.BaseProcess, Connection]:
+        self._writer, ready = self._spawn_process(_writer, WRITER_NAME)
+        return self._writer, ready
+
+    def _spawn_process(
+        self, target, name: str, *args
+    ) -> tuple[multiprocessing.process.BaseProcess, Connection]:
+        ready, told = self._spawn.Pipe(duplex=False)
+        process = self._spawn.Process(
+            target=target, args=(*args, told, self._writer_address), name=name
+        )
+        process.start()
+        told.close()  # the process holds its end
+        return process, ready
 
     def _wait_ready(self, worker, ready: Connection) -> bool:
         waited = 0.0
@@ -157,7 +190,15 @@ class Supervisor:
         return False
 
     def _replace_the_dead(self) -> None:
-        """A worker that ended by itself — not a clean stop — is replaced."""
+        """A process that ended by itself — not a clean stop — is replaced. The workers reach a
+        new writer at the same address with their next mutation."""
+        writer = self._writer
+        if writer is not None and not writer.is_alive() and not self._stopping.is_set():
+            log.warning(
+                "writer process %s ended (exit %s); starting another", writer.pid, writer.exitcode
+            )
+            _, ready = self._start_writer()
+            ready.close()
         for worker in list(self._workers):
             if worker.is_alive() or worker.exitcode == 0 or self._stopping.is_set():
                 continue
@@ -169,11 +210,19 @@ class Supervisor:
             ready.close()
 
     def _stop_all(self) -> None:
-        for worker in self._workers:
-            if worker.is_alive():
-                worker.terminate()  # SIGTERM: uvicorn finishes what it serves, then exits
-        for worker in self._workers:
-            worker.join(STOP_TIMEOUT_S)
-            if worker.is_alive():
-                worker.kill()
-                worker.join()
+        """The workers first (uvicorn finishes what it serves, which may need the writer),
+        then the writer."""
+        self._stop(self._workers)
+        if self._writer is not None:
+            self._stop([self._writer])
+
+    @staticmethod
+    def _stop(processes: list[multiprocessing.process.BaseProcess]) -> None:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()  # SIGTERM
+        for process in processes:
+            process.join(STOP_TIMEOUT_S)
+            if process.is_alive():
+                process.kill()
+                process.join()

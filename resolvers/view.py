@@ -12,7 +12,9 @@ What it changes from `strawberry.asgi.GraphQL`, and why:
   503 and `Retry-After` (SPEC §13), instead of a 200 carrying an opaque error.
 - Operations sent by POST run on a worker thread with its own connection, within a deadline
   (`resolvers/execution.py`), so a slow one never stalls the event loop and the requests
-  behind it; one stopped at the deadline is answered `TIMEOUT`.
+  behind it; one stopped at the deadline is answered `TIMEOUT`. Under `serve --workers N`, a
+  mutation is handed to the writer process instead (`resolvers/writer.py`), and its answer
+  comes back formatted; one the writer could not answer is a busy database (503).
 - A request Strawberry's HTTP layer refuses (no query, an operation by GET, a subscription by
   POST or GET) keeps its status but is answered as an `errors` entry coded `BAD_REQUEST`, not
   as plain text; a subscription's says it is served over the WebSocket. Subscriptions are not
@@ -70,7 +72,8 @@ from resolvers.http_errors import (
     database_busy_error,
     is_busy,
 )
-from resolvers.limits import MAX_TOKENS
+from resolvers.limits import CACHED_DOCUMENTS, MAX_TOKENS
+from resolvers.writer import WriterClient
 from store.settings import Settings
 
 WS_UNAUTHORIZED = 4401
@@ -157,10 +160,15 @@ class _AuthenticatingTransportWS(BaseGraphQLTransportWSHandler):
 _RUN_ON_WORKERS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
 
-def _operation_type(query: object, operation_name: str | None) -> OperationType | None:
-    """The type of the operation a socket's `subscribe` asks for, or None if it is unclear."""
-    if not isinstance(query, str):
+def _operation_type(query: object, operation_name: object) -> OperationType | None:
+    """The type of the operation a request asks for, or None if it is unclear."""
+    if not isinstance(query, str) or not isinstance(operation_name, str | None):
         return None
+    return _parsed_operation_type(query, operation_name)
+
+
+@functools.lru_cache(maxsize=CACHED_DOCUMENTS)  # the same few documents, again and again
+def _parsed_operation_type(query: str, operation_name: str | None) -> OperationType | None:
     try:
         document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLSyntaxError:
@@ -183,6 +191,7 @@ class AnimalTrackGraphQL(GraphQL):
         authenticator: Authenticator,
         explorer_html: str,
         workers: Workers,
+        writer: WriterClient | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -197,6 +206,7 @@ class AnimalTrackGraphQL(GraphQL):
         self.authenticator = authenticator
         self.explorer_html = explorer_html
         self.workers = workers
+        self.writer = writer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -269,7 +279,8 @@ class AnimalTrackGraphQL(GraphQL):
         extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         """Run one operation synchronously on a worker's connection, within the deadline;
-        past it, the answer is `TIMEOUT`. Shared by POST and the WebSocket."""
+        past it, the answer is `TIMEOUT`. A mutation goes to the writer process, if there is
+        one (`resolvers/writer.py`). Shared by POST and the WebSocket."""
 
         def run(db: sqlite_utils.Database) -> ExecutionResult:
             return self.schema.execute_sync(
@@ -283,6 +294,14 @@ class AnimalTrackGraphQL(GraphQL):
             )
 
         try:
+            if self.writer is not None and (
+                OperationType.MUTATION in allowed
+                and _operation_type(query, operation_name) == OperationType.MUTATION
+            ):
+                forward = functools.partial(
+                    self.writer.execute, context, query, variables, operation_name, extensions
+                )
+                return await self.workers.forward(forward)
             return await self.workers.run(run)
         except OperationTimedOut:
             entry = timeout_error()

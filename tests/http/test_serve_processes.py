@@ -1,7 +1,8 @@
-"""`animaltrack serve --workers 2`: two server processes on one socket, as `serve` runs by
-default. Every change reaches every subscriber, whichever process — or other program — recorded
-it, in the log's order. A worker that dies is replaced; killing the supervisor stops its workers;
-a kill -9 of them all leaves nothing behind, and a restart serves.
+"""`animaltrack serve --workers 2`: two server processes on one socket and a writer process, as
+`serve` runs by default. Every change reaches every subscriber, whichever process — or other
+program — recorded it, in the log's order. A worker or a writer that dies is replaced; killing
+the supervisor stops the others; a kill -9 of them all leaves nothing behind, and a restart
+serves.
 
 The server runs in its own process group (`bench.load.server.ServerProcess`); every wait is on
 an answer, up to 10 s (SPEC §17).
@@ -27,6 +28,7 @@ from animaltrack.events.store import EventStore
 from animaltrack.projections import default_registry
 from animaltrack.services.feed import FeedService
 from bench.load.server import ServerProcess
+from resolvers.processes import WORKER_NAME, WRITER_NAME
 from store import connect
 from tests.live_server import make_db
 
@@ -40,6 +42,11 @@ PURCHASE = """mutation($input: PurchaseFeedInput!) {
 def served(tmp_path):
     server = ServerProcess(make_db(tmp_path / "farm.db"), tmp_path / "server.log", workers=2)
     server.start()
+    # It answers once one worker serves; the other may still be starting.
+    deadline = time.monotonic() + TIMEOUT_S
+    while len(worker_pids(server)) < 2 or not writer_pids(server):
+        assert time.monotonic() < deadline, "the server's processes did not all start"
+        time.sleep(0.05)
     yield server
     server.stop()
 
@@ -89,18 +96,22 @@ def server_pids(server: ServerProcess) -> list[int]:
     return pids
 
 
-def command_line(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:  # it ended meanwhile
-        return b""
+def named(server: ServerProcess, name: str) -> list[int]:
+    """The live processes of the server named `name` (what `ps` shows)."""
+    pids = []
+    for pid in server_pids(server):
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/comm").read_text().strip() == name and not zombie(pid):
+                pids.append(pid)
+    return pids
 
 
 def worker_pids(server: ServerProcess) -> list[int]:
-    """The server's workers, which multiprocessing started (not its resource tracker)."""
-    return [
-        pid for pid in server_pids(server) if b"spawn_main" in command_line(pid) and not zombie(pid)
-    ]
+    return named(server, WORKER_NAME)
+
+
+def writer_pids(server: ServerProcess) -> list[int]:
+    return named(server, WRITER_NAME)
 
 
 def test_every_change_reaches_the_subscriber_whoever_recorded_it(served):
@@ -133,7 +144,8 @@ def test_every_change_reaches_the_subscriber_whoever_recorded_it(served):
 
 def test_a_kill_takes_every_process_and_a_restart_serves_again(served):
     pids = server_pids(served)
-    assert len(worker_pids(served)) == 2 and served.process.pid in pids
+    assert len(worker_pids(served)) == 2 and len(writer_pids(served)) == 1
+    assert served.process.pid in pids
     served.kill()
     wait_gone(pids, "a server process outlived the kill")
     served.start()
@@ -164,9 +176,37 @@ def test_a_worker_that_dies_is_replaced_and_the_server_serves_on(served):
     assert purchase_over_http(served)
 
 
+def test_a_writer_that_dies_is_replaced_and_mutations_go_on(served):
+    """Killed alone: the mutations it could not answer are answered 503 (the client retries
+    with its nonce), never 500, and once the supervisor has started another, they run again."""
+    [writer] = writer_pids(served)
+    os.kill(writer, signal.SIGKILL)
+    wait_gone([writer], "the killed writer stayed")
+    deadline = time.monotonic() + TIMEOUT_S * 3
+    refusals = []
+    while True:
+        variables = {"input": {"feedTypeCode": "layer", "bagsCount": 1, "bagPriceCents": 2400}}
+        answer = httpx.post(
+            served.url,
+            json={"query": PURCHASE, "variables": variables},
+            headers={"Authorization": f"Bearer {served.token}", "Connection": "close"},
+            timeout=TIMEOUT_S,
+        )
+        if answer.status_code == 200:
+            break
+        refusals.append((answer.status_code, answer.json()["errors"][0]["extensions"]["code"]))
+        assert time.monotonic() < deadline, "no writer replaced the dead one"
+        time.sleep(0.1)
+    assert answer.json()["data"]["purchaseFeed"]["__typename"] == "FeedPurchased"
+    assert set(refusals) <= {(503, "UNAVAILABLE")}
+    assert len(writer_pids(served)) == 1 and writer_pids(served) != [writer]
+
+
 def test_the_workers_stop_when_the_supervisor_is_killed(served):
-    """Killed alone, as by an OOM killer: its workers stop too, none left serving the port."""
-    workers = worker_pids(served)
+    """Killed alone, as by an OOM killer: its workers and its writer stop too, none left
+    serving the port."""
+    workers = worker_pids(served) + writer_pids(served)
+    assert len(workers) == 3
     os.kill(served.process.pid, signal.SIGKILL)
     served.process.wait()
     wait_gone(workers, "a worker outlived its supervisor")

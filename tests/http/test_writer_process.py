@@ -1,0 +1,124 @@
+"""A mutation handed to the writer process (`resolvers/writer.py`, as `serve --workers N` runs
+them) is answered exactly as one run in the worker's own process: successes, the farmer's
+mistakes as union members, GraphQL errors with their codes, refusals by role, nonce replays.
+
+Two real servers side by side on two copies of the same farm: one runs its mutations itself,
+the other hands them to a real writer process. Ids and times differ between the two farms, so
+ULIDs are masked before the answers are compared.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+
+import httpx
+import pytest
+
+from resolvers import processes
+from resolvers.app import create_app
+from resolvers.writer import WriterAddress
+from store import connect
+from store.settings import Settings
+from store.tokens import create_token, ensure_user
+from tests.live_server import make_db, serving
+
+ULID = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{26}\b")
+PURCHASE = """mutation($input: PurchaseFeedInput!) {
+  purchaseFeed(input: $input) { __typename ... on FeedPurchased { event { id type } } } }"""
+GIVE = """mutation($input: GiveFeedInput!) {
+  giveFeed(input: $input) { __typename ... on ValidationError { message field } } }"""
+NAMED = """query Stock { feedTypes { code } }
+mutation Buy { purchaseFeed(input: {feedTypeCode: "layer", bagsCount: 2, bagPriceCents: 2400}) {
+  __typename } }"""
+BAG = {"feedTypeCode": "layer", "bagsCount": 1, "bagPriceCents": 2400}
+# (who, query, variables, operation name)
+CASES = [
+    ("admin", PURCHASE, {"input": BAG}, None),
+    ("admin", PURCHASE, {"input": {**BAG, "nonce": "same-bag"}}, None),
+    ("admin", PURCHASE, {"input": {**BAG, "nonce": "same-bag"}}, None),  # the replay
+    ("admin", PURCHASE, {"input": {**BAG, "nonce": "same-bag", "bagsCount": 3}}, None),
+    (
+        "admin",
+        GIVE,
+        {"input": {"locationId": "nowhere", "feedTypeCode": "layer", "amountKg": 1}},
+        None,
+    ),
+    ("admin", PURCHASE, {"input": {**BAG, "bagsCount": "many"}}, None),  # not an Int
+    ("admin", PURCHASE, {"input": {**BAG, "bagsCount": -1}}, None),
+    ("viewer", PURCHASE, {"input": BAG}, None),
+    ("admin", NAMED, None, "Buy"),
+]
+
+
+@pytest.fixture
+def writer(tmp_path, monkeypatch):
+    """A writer process on its own copy of the farm, started as `serve` starts it."""
+    db_path = make_db(tmp_path / "forwarded.db")
+    monkeypatch.setenv("ANIMALTRACK_DB", str(db_path))  # the writer reads its settings there
+    address = WriterAddress.new()
+    spawn = multiprocessing.get_context("spawn")
+    ready, told = spawn.Pipe(duplex=False)
+    process = spawn.Process(target=processes._writer, args=(told, address))
+    process.start()
+    told.close()
+    try:
+        assert ready.poll(60), "the writer process did not start"
+        yield db_path, address
+    finally:
+        ready.close()
+        process.kill()
+        process.join()
+
+
+def tokens(db_path) -> dict[str, str]:
+    db = connect(db_path)
+    try:
+        ensure_user(db, "guest", "viewer")
+        return {
+            "admin": create_token(db, "ppetru").token,
+            "viewer": create_token(db, "guest").token,
+        }
+    finally:
+        db.close()
+
+
+def answers(server, who_tokens) -> list[tuple[int, object]]:
+    out = []
+    for who, query, variables, name in CASES:
+        response = httpx.post(
+            server.graphql_url,
+            json={"query": query, "variables": variables, "operationName": name},
+            headers=server.bearer(who_tokens[who]),
+            timeout=10,
+        )
+        out.append((response.status_code, ULID.sub("<ULID>", response.text)))
+    return out
+
+
+def test_a_forwarded_mutation_is_answered_as_one_run_in_process(tmp_path, writer):
+    far_db, address = writer
+    near_db = make_db(tmp_path / "near.db")
+    far_app = create_app(Settings(db_path=str(far_db)), writer=address)
+    with (
+        serving(far_app, far_db) as far,
+        serving(create_app(Settings(db_path=str(near_db))), near_db) as near,
+    ):
+        far_answers = answers(far, tokens(far_db))
+        near_answers = answers(near, tokens(near_db))
+    assert far_answers == near_answers
+    assert {status for status, _ in far_answers} == {200}, far_answers
+    # And they are what they claim: the replay repeats the first answer's event, the writer's
+    # farm holds what it acknowledged, and the refusals are there.
+    assert far_answers[1] == far_answers[2]
+    texts = [text for _, text in far_answers]
+    assert '"FeedPurchased"' in texts[0] and "ValidationError" in texts[4]
+    assert "Forbidden" in texts[7] and "BAD_USER_INPUT" in texts[5]
+    db = connect(far_db)
+    try:
+        purchases = db.execute(
+            "SELECT count(*) FROM events WHERE type = 'FeedPurchased'"
+        ).fetchone()[0]
+    finally:
+        db.close()
+    assert purchases == 3  # the first, the nonce's (once) and the named operation's
