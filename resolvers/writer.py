@@ -27,6 +27,7 @@ import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass
+from multiprocessing import AuthenticationError, Pipe
 from multiprocessing.connection import Client, Connection, Listener, wait
 from typing import Any
 
@@ -38,6 +39,7 @@ from strawberry.types.graphql import OperationType
 from resolvers.auth import User
 from resolvers.context import Context, build_context
 from resolvers.execution import GRACE_S, Deadline
+from resolvers.failures import internal_message
 from resolvers.http_errors import is_busy
 from store import connect
 from store.settings import Settings
@@ -46,8 +48,6 @@ from store.transactions import take_turns_across_processes
 log = logging.getLogger("animaltrack.serve")
 
 MUTATIONS_ONLY = frozenset({OperationType.MUTATION})
-# How often the writer looks for a new worker connection or a closed one while idle.
-POLL_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -111,27 +111,50 @@ class MutationWriter:
         """Answer the workers until the process is stopped."""
         listener = Listener(address.address, family="AF_UNIX", authkey=address.authkey)
         workers: list[Connection] = []
-        threading.Thread(target=self._accept, args=(listener, workers), daemon=True).start()
+        woken, wake = Pipe(duplex=False)  # a new worker's first request need not wait
+        accepting = threading.Thread(
+            target=self._accept, args=(listener, workers, wake), daemon=True
+        )
+        accepting.start()
         with contextlib.suppress(OSError):  # a replacement's supervisor does not wait
             ready.send(True)
         ready.close()
         while True:
-            for connection in wait(list(workers), timeout=POLL_S):
-                try:
-                    request = json.loads(connection.recv_bytes())
-                except (EOFError, OSError):  # the worker went away
+            for connection in wait([woken, *workers]):
+                if connection is woken:
+                    woken.recv_bytes()
+                elif not self._answer_one(connection):
                     workers.remove(connection)
                     connection.close()
-                    continue
-                connection.send_bytes(json.dumps(self.answer(request)).encode())
+
+    def _answer_one(self, connection: Connection) -> bool:
+        """Read one request from a worker and answer it; False once the worker is gone."""
+        try:
+            request = json.loads(connection.recv_bytes())
+        except (EOFError, OSError):
+            return False
+        try:
+            answer = self.answer(request)
+        except Exception:  # a request the workers never send; the writer serves on
+            request_id = request.get("requestId", "?") if isinstance(request, dict) else "?"
+            log.exception("writer process could not run request %s", request_id)
+            internal = {"message": internal_message(request_id), "extensions": {"code": "INTERNAL"}}
+            answer = {"data": None, "errors": [{"formatted": internal, "busy": False}]}
+        try:
+            connection.send_bytes(json.dumps(answer).encode())
+        except OSError:  # it went away while its mutation ran: the nonce covers a retry
+            return False
+        return True
 
     @staticmethod
-    def _accept(listener: Listener, workers: list[Connection]) -> None:
+    def _accept(listener: Listener, workers: list[Connection], wake: Connection) -> None:
         while True:
             try:
                 workers.append(listener.accept())
-            except (OSError, EOFError) as error:  # a client with the wrong key, or none
+            except (AuthenticationError, OSError, EOFError) as error:  # a wrong key, or none
                 log.warning("writer process refused a connection: %s", error)
+                continue
+            wake.send_bytes(b"")
 
 
 # -- in a worker process --------------------------------------------------------------------

@@ -9,8 +9,12 @@ ULIDs are masked before the answers are compared.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import multiprocessing
 import re
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Client
 
 import httpx
 import pytest
@@ -122,3 +126,26 @@ def test_a_forwarded_mutation_is_answered_as_one_run_in_process(tmp_path, writer
     finally:
         db.close()
     assert purchases == 3  # the first, the nonce's (once) and the named operation's
+
+
+def test_the_writer_answers_a_request_it_cannot_run_and_serves_on(writer):
+    """Not one a worker sends; an operator who breaks the protocol gets INTERNAL, logged."""
+    _, address = writer
+    with contextlib.closing(line := Client(address.address, "AF_UNIX", authkey=address.authkey)):
+        line.send_bytes(b'{"requestId": "no-query"}')
+        [error] = json.loads(line.recv_bytes())["errors"]
+        assert error["formatted"]["extensions"]["code"] == "INTERNAL"
+        assert "no-query" in error["formatted"]["message"]
+        request = {"query": PURCHASE, "variables": {"input": BAG}, "user": ["ppetru", "admin"]}
+        line.send_bytes(json.dumps({**request, "requestId": "then-a-bag"}).encode())
+        answer = json.loads(line.recv_bytes())
+    assert answer["data"]["purchaseFeed"]["__typename"] == "FeedPurchased"
+
+
+def test_a_process_without_the_key_is_refused_and_the_writer_serves_on(writer):
+    _, address = writer
+    with pytest.raises(AuthenticationError):
+        Client(address.address, "AF_UNIX", authkey=b"not the key")
+    with contextlib.closing(Client(address.address, "AF_UNIX", authkey=address.authkey)) as line:
+        line.send_bytes(json.dumps({"query": "mutation { __typename }", "requestId": "r"}).encode())
+        assert json.loads(line.recv_bytes())["data"] == {"__typename": "Mutation"}
