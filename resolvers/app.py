@@ -4,8 +4,9 @@
 `/healthz`; `/static` for the explorer's assets), the middleware stack and the one error handler.
 The app's own connection (`app.state.db`) serves what runs on the event loop: authentication and
 subscriptions. Operations sent by POST run on worker threads, each with its own connection
-(`resolvers/execution.py`), so one slow request never stalls the others. Their writers take
-turns on locks of their own, across threads and across the server's processes
+(`resolvers/execution.py`), so one slow request never stalls the others; under `serve --workers
+N`, mutations go to the one writer process instead (`resolvers/writer.py`). Writers take turns
+on locks of their own, across threads and across the server's processes
 (`store/transactions.py`); SQLite's (WAL, `busy_timeout`) orders them and other processes such
 as `animaltrack backup`.
 
@@ -203,8 +204,9 @@ def serve(
 
     With `settings.workers` above 1, that many processes serve the address
     (`resolvers/processes.py`): each has its own connections and worker threads, so requests
-    run side by side on several cores while the writes take turns (`store/transactions.py`),
-    and every process's subscriptions follow the log (`resolvers/log_feed.py`)."""
+    run side by side on several cores, a writer process runs the mutations of them all
+    (`resolvers/writer.py`), and every process's subscriptions follow the log
+    (`resolvers/log_feed.py`)."""
     if dev:
         if host is not None and not _is_loopback(host):
             raise ValueError(f"--dev binds to 127.0.0.1 only; drop --host {host} or --dev")

@@ -7,12 +7,13 @@ while the other idled. Here every worker binds a socket of its own to the addres
 `SO_REUSEPORT`, and the kernel spreads new connections across them by their addresses. The
 supervisor binds the address first without listening, once it has found no other socket there
 (`_claim`): it holds the port (and learns it, when asked for port 0) but is handed no
-connection. It then starts the workers, waits until each one serves, replaces one that dies,
-and stops them all on Ctrl-C or SIGTERM. A worker also stops
-when the supervisor dies, even by kill -9, so none is left serving on its own.
+connection. It then starts the writer process, which runs every worker's mutations
+(`resolvers/writer.py`), and the workers; waits until each one serves; replaces one that dies;
+and stops them all on Ctrl-C or SIGTERM, the workers first. Each also stops when the supervisor
+dies, even by kill -9, so none is left serving on its own.
 
-Each worker is started afresh (multiprocessing's "spawn") and builds its app from the settings
-`serve` put in the environment (`resolvers.app.worker_app`).
+Each process is started afresh (multiprocessing's "spawn") and builds its app from the settings
+`serve` put in the environment (`resolvers.app.worker_app`, `resolvers.app.writer_process`).
 """
 
 from __future__ import annotations
@@ -142,10 +143,8 @@ class Supervisor:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: self._stopping.set())
         try:
-            writer, ready = self._start_writer()
-            if not self._wait_ready(writer, ready) and not self._stopping.is_set():
-                raise CannotServe("The writer process did not start; the lines above say why.")
-            started = [self._start() for _ in range(self.count)]
+            # All at once: a worker waits for the writer at its first mutation, if need be.
+            started = [self._start_writer()] + [self._start() for _ in range(self.count)]
             for worker, ready in started:
                 if not self._wait_ready(worker, ready) and not self._stopping.is_set():
                     raise CannotServe("A server process did not start; the lines above say why.")

@@ -14,8 +14,8 @@ authenticated by a key only `serve` and its children know. Messages are JSON, ne
 a request carries the operation, the user and the request id; the answer, the result's data
 and its errors as GraphQL formats them, each marked if it was a busy database so the worker
 answers 503 as it would for its own. A writer that dies is replaced by the supervisor; a
-mutation it had not answered gets 503 (its nonce makes the retry safe), and the next one
-connects again.
+mutation it had not answered gets 503 (its nonce makes the retry safe), and the next one waits
+for the new writer to listen.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import logging
 import secrets
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from multiprocessing import AuthenticationError, Pipe
 from multiprocessing.connection import Client, Connection, Listener, wait
@@ -48,6 +49,10 @@ from store.transactions import take_turns_across_processes
 log = logging.getLogger("animaltrack.serve")
 
 MUTATIONS_ONLY = frozenset({OperationType.MUTATION})
+# How long a worker waits for a writer that is starting, or being replaced after it died (the
+# supervisor notices within half a second; a new one serves a second or two later).
+CONNECT_WAIT_S = 5.0
+CONNECT_PAUSE_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -228,10 +233,18 @@ class WriterClient:
             raise
 
     def _connect(self) -> Connection:
-        if self._connection is None:
-            self._connection = Client(
-                self.address.address, family="AF_UNIX", authkey=self.address.authkey
-            )
+        """The open line, or a new one; a writer still starting (or being replaced) is waited
+        for, up to `CONNECT_WAIT_S`."""
+        end = time.monotonic() + CONNECT_WAIT_S
+        while self._connection is None:
+            try:
+                self._connection = Client(
+                    self.address.address, family="AF_UNIX", authkey=self.address.authkey
+                )
+            except ConnectionRefusedError:  # nobody listens there (yet)
+                if time.monotonic() > end:
+                    raise
+                time.sleep(CONNECT_PAUSE_S)
         return self._connection
 
     def close(self) -> None:
