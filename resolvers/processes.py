@@ -92,9 +92,9 @@ class _ReadyServer(uvicorn.Server):
             self.ready.close()
 
 
-def _stop_with_parent(name: str) -> None:
-    """Have the kernel send SIGTERM when the supervisor dies, and name the process as `ps` and
-    `top` show it (Linux; elsewhere, nothing)."""
+def _prepare_child(name: str) -> None:
+    """Have the kernel send SIGTERM to this process when the supervisor dies, and name it as
+    `ps` and `top` show it (Linux; elsewhere, nothing)."""
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -103,7 +103,7 @@ def _stop_with_parent(name: str) -> None:
 
 def _worker(host: str, port: int, ready: Connection, writer: WriterAddress) -> None:
     """One worker process: a socket of its own on the address, the app from the environment."""
-    _stop_with_parent(WORKER_NAME)
+    _prepare_child(WORKER_NAME)
     from resolvers.app import uvicorn_config, worker_app  # here: resolvers.app imports this module
 
     sock = address_socket(host, port)
@@ -114,7 +114,7 @@ def _worker(host: str, port: int, ready: Connection, writer: WriterAddress) -> N
 def _writer(ready: Connection, writer: WriterAddress) -> None:
     """The writer process; Ctrl-C reaches the whole process group, but the supervisor stops
     the writer itself, after the workers have finished what they serve."""
-    _stop_with_parent(WRITER_NAME)
+    _prepare_child(WRITER_NAME)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from resolvers.app import writer_process
 
