@@ -51,15 +51,19 @@ def served(tmp_path):
     server.stop()
 
 
-def purchase_over_http(server: ServerProcess) -> str:
+def post_purchase(server: ServerProcess) -> httpx.Response:
     """Buy a bag over a new connection each time, so the kernel hands them to either process."""
     variables = {"input": {"feedTypeCode": "layer", "bagsCount": 1, "bagPriceCents": 2400}}
-    answer = httpx.post(
+    return httpx.post(
         server.url,
         json={"query": PURCHASE, "variables": variables},
         headers={"Authorization": f"Bearer {server.token}", "Connection": "close"},
         timeout=TIMEOUT_S,
     )
+
+
+def purchase_over_http(server: ServerProcess) -> str:
+    answer = post_purchase(server)
     return answer.json()["data"]["purchaseFeed"]["event"]["id"]
 
 
@@ -185,13 +189,7 @@ def test_a_writer_that_dies_is_replaced_and_mutations_go_on(served):
     deadline = time.monotonic() + TIMEOUT_S * 3
     refusals = []
     while True:
-        variables = {"input": {"feedTypeCode": "layer", "bagsCount": 1, "bagPriceCents": 2400}}
-        answer = httpx.post(
-            served.url,
-            json={"query": PURCHASE, "variables": variables},
-            headers={"Authorization": f"Bearer {served.token}", "Connection": "close"},
-            timeout=TIMEOUT_S,
-        )
+        answer = post_purchase(served)
         if answer.status_code == 200:
             break
         refusals.append((answer.status_code, answer.json()["errors"][0]["extensions"]["code"]))

@@ -118,14 +118,11 @@ def test_a_forwarded_mutation_is_answered_as_one_run_in_process(tmp_path, writer
     texts = [text for _, text in far_answers]
     assert '"FeedPurchased"' in texts[0] and "ValidationError" in texts[4]
     assert "Forbidden" in texts[7] and "BAD_USER_INPUT" in texts[5]
-    db = connect(far_db)
-    try:
-        purchases = db.execute(
-            "SELECT count(*) FROM events WHERE type = 'FeedPurchased'"
-        ).fetchone()[0]
-    finally:
-        db.close()
-    assert purchases == 3  # the first, the nonce's (once) and the named operation's
+    with contextlib.closing(connect(far_db)) as db:
+        purchases = db.execute("SELECT count(*) FROM events WHERE type = 'FeedPurchased'")
+        assert (
+            purchases.fetchone()[0] == 3
+        )  # the first, the nonce's (once) and the named operation's
 
 
 def test_the_writer_answers_a_request_it_cannot_run_and_serves_on(writer):
