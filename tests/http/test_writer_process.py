@@ -120,9 +120,8 @@ def test_a_forwarded_mutation_is_answered_as_one_run_in_process(tmp_path, writer
     assert "Forbidden" in texts[7] and "BAD_USER_INPUT" in texts[5]
     with contextlib.closing(connect(far_db)) as db:
         purchases = db.execute("SELECT count(*) FROM events WHERE type = 'FeedPurchased'")
-        assert (
-            purchases.fetchone()[0] == 3
-        )  # the first, the nonce's (once) and the named operation's
+        # The first, the nonce's (once) and the named operation's.
+        assert purchases.fetchone()[0] == 3
 
 
 def test_the_writer_answers_a_request_it_cannot_run_and_serves_on(writer):
