@@ -6,8 +6,9 @@ under the load's mix the same `giveFeed` held the write turn 1.5 times as long a
 mutations queued behind it, and so did the reads sharing their threads. Here the workers
 (`resolvers/processes.py`) parse, authenticate, serve the reads and subscriptions, and hand each
 mutation to the writer process, which runs them one after another with nothing else in its
-interpreter. At a fixed 260 operations/s of the mix this halved the p99 of mutations and made
-`animals` four to eight times faster (BENCHMARKS.md, "where the time goes").
+interpreter. At fixed rates of the load's mix, mutations' median latency halved and `animals`
+ran four to fifteen times faster; the write path takes 40–50 % more (BENCHMARKS.md, "One writer
+process").
 
 The workers reach the writer on an abstract Unix socket (Linux; nothing on disk to clean up),
 authenticated by a key only `serve` and its children know. Messages are JSON, never pickles:
