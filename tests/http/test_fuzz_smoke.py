@@ -2,10 +2,11 @@
 
 schemathesis (its CLI, in a subprocess) generates queries and mutations from the served schema,
 with the strategies of `fuzz_hooks.py` for our scalars, as the admin, on a farm with a few
-animals and events to aim at. It must find no HTTP 500; every message it is answered (errors
-and union members) is scanned for Python, Pydantic and SQLite text, by the hook while it runs
-and here again over the whole record; and the server's log must hold no traceback and no
-ERROR line.
+animals and events to aim at. The server hands its mutations to a writer process, as `serve`
+does by default. It must find no HTTP 500; every message it is answered (errors and union
+members) is scanned for Python, Pydantic and SQLite text, by the hook while it runs and here
+again over the whole record; and neither the server's log nor the writer's may hold a traceback
+or an ERROR line.
 
 `ANIMALTRACK_FUZZ_CASES=10000` makes it the long run for `make load`: that many cases or more
 (spread over the operations) and no time limit.
@@ -29,6 +30,7 @@ from resolvers.app import create_app
 from store.settings import Settings
 from tests.graphql.graphql_driver import HttpGraphQLDriver
 from tests.internal_text import shows_internal_text
+from tests.live_server import serving, writer_serving
 
 SMOKE_SECONDS = 22  # schemathesis' own budget; its start, the set-up and the checks fit in 30 s
 LONG_RUN_CASES = int(os.environ.get("ANIMALTRACK_FUZZ_CASES", "0"))
@@ -55,9 +57,21 @@ class Recorder(logging.Handler):
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(fresh_db, start_server):
-    db_path = fresh_db("fuzz")
-    return start_server(create_app(Settings(db_path=str(db_path))), db_path)
+def fuzz_db(fresh_db) -> Path:
+    return fresh_db("fuzz")
+
+
+@pytest.fixture(scope="module")
+def writer_log(fuzz_db) -> Path:
+    return fuzz_db.parent / "writer.log"
+
+
+@pytest.fixture(scope="module")
+def fuzz_server(fuzz_db, writer_log):
+    """Served as `serve` serves by default: the mutations go to a writer process."""
+    with writer_serving(fuzz_db, writer_log) as writer:
+        with serving(create_app(Settings(db_path=str(fuzz_db)), writer=writer), fuzz_db) as server:
+            yield server
 
 
 def targets(server) -> list[str]:
@@ -75,7 +89,7 @@ def targets(server) -> list[str]:
     return ids + [e["id"] for e in events]
 
 
-def test_schemathesis_finds_no_500_and_no_internal_text(fuzz_server, tmp_path):
+def test_schemathesis_finds_no_500_and_no_internal_text(fuzz_server, writer_log, tmp_path):
     messages_file = tmp_path / "messages.jsonl"
     env = {
         **os.environ,
@@ -133,3 +147,5 @@ def test_schemathesis_finds_no_500_and_no_internal_text(fuzz_server, tmp_path):
     assert [m for m in messages if shows_internal_text(m)] == []
     logged = [f"{r.name} {r.levelname}: {r.getMessage()}" for r in recorder.records]
     assert logged == [], logged[:5]
+    written = writer_log.read_text()
+    assert "Traceback" not in written and "ERROR" not in written, written[-3000:]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import multiprocessing
 import re
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client
@@ -19,13 +18,11 @@ from multiprocessing.connection import Client
 import httpx
 import pytest
 
-from resolvers import processes
 from resolvers.app import create_app
-from resolvers.writer import WriterAddress
 from store import connect
 from store.settings import Settings
 from store.tokens import create_token, ensure_user
-from tests.live_server import make_db, serving
+from tests.live_server import make_db, serving, writer_serving
 
 ULID = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{26}\b")
 PURCHASE = """mutation($input: PurchaseFeedInput!) {
@@ -56,23 +53,12 @@ CASES = [
 
 
 @pytest.fixture
-def writer(tmp_path, monkeypatch):
+def writer(tmp_path):
     """A writer process on its own copy of the farm, started as `serve` starts it."""
     db_path = make_db(tmp_path / "forwarded.db")
-    monkeypatch.setenv("ANIMALTRACK_DB", str(db_path))  # the writer reads its settings there
-    address = WriterAddress.new()
-    spawn = multiprocessing.get_context("spawn")
-    ready, told = spawn.Pipe(duplex=False)
-    process = spawn.Process(target=processes._writer, args=(told, address))
-    process.start()
-    told.close()
-    try:
-        assert ready.poll(60), "the writer process did not start"
-        yield db_path, address
-    finally:
-        ready.close()
-        process.kill()
-        process.join()
+    log = tmp_path / "writer.log"
+    with writer_serving(db_path, log) as address:
+        yield db_path, address, log
 
 
 def tokens(db_path) -> dict[str, str]:
@@ -101,7 +87,7 @@ def answers(server, who_tokens) -> list[tuple[int, object]]:
 
 
 def test_a_forwarded_mutation_is_answered_as_one_run_in_process(tmp_path, writer):
-    far_db, address = writer
+    far_db, address, log = writer
     near_db = make_db(tmp_path / "near.db")
     far_app = create_app(Settings(db_path=str(far_db)), writer=address)
     with (
@@ -122,11 +108,12 @@ def test_a_forwarded_mutation_is_answered_as_one_run_in_process(tmp_path, writer
         purchases = db.execute("SELECT count(*) FROM events WHERE type = 'FeedPurchased'")
         # The first, the nonce's (once) and the named operation's.
         assert purchases.fetchone()[0] == 3
+    assert "Traceback" not in log.read_text()
 
 
 def test_the_writer_answers_a_request_it_cannot_run_and_serves_on(writer):
     """Not one a worker sends; an operator who breaks the protocol gets INTERNAL, logged."""
-    _, address = writer
+    _, address, log = writer
     with contextlib.closing(line := Client(address.address, "AF_UNIX", authkey=address.authkey)):
         line.send_bytes(b'{"requestId": "no-query"}')
         [error] = json.loads(line.recv_bytes())["errors"]
@@ -136,12 +123,33 @@ def test_the_writer_answers_a_request_it_cannot_run_and_serves_on(writer):
         line.send_bytes(json.dumps({**request, "requestId": "then-a-bag"}).encode())
         answer = json.loads(line.recv_bytes())
     assert answer["data"]["purchaseFeed"]["__typename"] == "FeedPurchased"
+    logged = log.read_text()
+    assert "could not run request no-query" in logged and "Traceback" in logged
 
 
 def test_a_process_without_the_key_is_refused_and_the_writer_serves_on(writer):
-    _, address = writer
+    _, address, _ = writer
     with pytest.raises(AuthenticationError):
         Client(address.address, "AF_UNIX", authkey=b"not the key")
     with contextlib.closing(Client(address.address, "AF_UNIX", authkey=address.authkey)) as line:
         line.send_bytes(json.dumps({"query": "mutation { __typename }", "requestId": "r"}).encode())
         assert json.loads(line.recv_bytes())["data"] == {"__typename": "Mutation"}
+
+
+def test_the_worker_hands_its_mutations_to_the_writer_and_runs_its_queries_itself(tmp_path, writer):
+    """The app serves one file and the writer another: where each answer comes from shows
+    which process ran it."""
+    writer_db, address, _ = writer
+    app_db = make_db(tmp_path / "app.db")
+    with serving(create_app(Settings(db_path=str(app_db)), writer=address), app_db) as server:
+        headers = server.bearer(tokens(app_db)["admin"])
+
+        def post(query, variables=None):
+            body = {"query": query, "variables": variables}
+            return httpx.post(server.graphql_url, json=body, headers=headers, timeout=10).json()
+
+        bought = post(PURCHASE, {"input": BAG})["data"]["purchaseFeed"]["event"]["id"]
+        seen_by_worker = post("{ events(first: 5) { nodes { id } } }")["data"]["events"]
+    with contextlib.closing(connect(writer_db)) as db:
+        assert db.execute("SELECT count(*) FROM events WHERE id = ?", [bought]).fetchone()[0] == 1
+    assert bought not in [node["id"] for node in seen_by_worker["nodes"]]
