@@ -217,7 +217,9 @@ def serve(
     dev_user_created = _ensure_dev_user(settings) if dev else False
 
     def announce(port: int) -> None:
-        processes = f"{settings.workers} processes" if settings.workers > 1 else "one process"
+        processes = (
+            f"{settings.workers} processes and a writer" if settings.workers > 1 else "one process"
+        )
         print(
             f"AnimalTrack: serving http://{host}:{port}/graphql (database {settings.db_path},"
             f" {processes})",
