@@ -158,12 +158,16 @@ class _AuthenticatingTransportWS(BaseGraphQLTransportWSHandler):
 
 
 _RUN_ON_WORKERS = frozenset({OperationType.QUERY, OperationType.MUTATION})
+# Operations as clients send them are a few hundred characters; longer ones are parsed each time.
+CACHED_QUERY_CHARS = 8192
 
 
 def _operation_type(query: object, operation_name: object) -> OperationType | None:
     """The type of the operation a request asks for, or None if it is unclear."""
     if not isinstance(query, str) or not isinstance(operation_name, str | None):
         return None
+    if len(query) > CACHED_QUERY_CHARS:  # a cache of big documents would hold them all
+        return _parsed_operation_type.__wrapped__(query, operation_name)
     return _parsed_operation_type(query, operation_name)
 
 

@@ -148,8 +148,13 @@ def test_the_worker_hands_its_mutations_to_the_writer_and_runs_its_queries_itsel
             body = {"query": query, "variables": variables}
             return httpx.post(server.graphql_url, json=body, headers=headers, timeout=10).json()
 
-        bought = post(PURCHASE, {"input": BAG})["data"]["purchaseFeed"]["event"]["id"]
+        bought = [
+            post(document, {"input": BAG})["data"]["purchaseFeed"]["event"]["id"]
+            # A long document too: its type is found without the cache of short ones.
+            for document in (PURCHASE, PURCHASE + "\n# " + "x" * 10_000)
+        ]
         seen_by_worker = post("{ events(first: 5) { nodes { id } } }")["data"]["events"]
     with contextlib.closing(connect(writer_db)) as db:
-        assert db.execute("SELECT count(*) FROM events WHERE id = ?", [bought]).fetchone()[0] == 1
-    assert bought not in [node["id"] for node in seen_by_worker["nodes"]]
+        found = db.execute("SELECT id FROM events WHERE id IN (?, ?)", bought).fetchall()
+        assert len(found) == 2
+    assert not set(bought) & {node["id"] for node in seen_by_worker["nodes"]}
