@@ -7,7 +7,7 @@ mutations queued behind it, and so did the reads sharing their threads. Here the
 (`resolvers/processes.py`) parse, authenticate, serve the reads and subscriptions, and hand each
 mutation to the writer process, which runs them one after another with nothing else in its
 interpreter. At fixed rates of the load's mix, mutations' median latency halved and `animals`
-ran four to fifteen times faster; the write path takes 40–50 % more (BENCHMARKS.md, "One writer
+ran four to fifteen times faster; the write path takes 40–60 % more (BENCHMARKS.md, "One writer
 process").
 
 The workers reach the writer on an abstract Unix socket (Linux; nothing on disk to clean up),
