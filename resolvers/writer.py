@@ -166,6 +166,11 @@ class MutationWriter:
 # -- in a worker process --------------------------------------------------------------------
 
 
+def _busy() -> sqlite3.OperationalError:
+    """What a busy database in the writer is here: the same error, so the same 503."""
+    return sqlite3.OperationalError("database is locked")
+
+
 class ForwardedError(GraphQLError):
     """An error of the writer's result, formatted there; `formatted` is what GraphQL sends."""
 
@@ -210,10 +215,7 @@ class WriterClient:
                 data=None, errors=[GraphQLError(str(error), original_error=error)]
             )
         errors = [
-            ForwardedError(
-                e["formatted"], WriterUnavailable("found the database busy") if e["busy"] else None
-            )
-            for e in answer["errors"]
+            ForwardedError(e["formatted"], _busy() if e["busy"] else None) for e in answer["errors"]
         ]
         return ExecutionResult(data=answer["data"], errors=errors or None)
 

@@ -11,10 +11,12 @@ the server's worker threads writing at once, most of their time went to those sl
 clients recording feed got through a third of what one client alone did, with a p99 of half a
 second). A thread lock hands the turn over the moment the writer before commits.
 
-The server's processes (`animaltrack serve --workers`) take turns the same way across processes
-(`take_turns_across_processes`): an exclusive `flock` on `<database>-lock`, which the kernel
-drops with its holder, even one killed with -9. Under the load's mix at 200 operations/s on two
+The server's processes take turns the same way across processes (`take_turns_across_processes`):
+an exclusive `flock` on `<database>-lock`, which the kernel drops with its holder, even one
+killed with -9. When every worker wrote, under the load's mix at 200 operations/s on two
 processes, SQLite's back-off alone gave a p99 mutation latency of 301–739 ms, the lock 133–165.
+Since `serve --workers N` hands its mutations to one writer process (`resolvers/writer.py`), the
+lock is held by that writer, and matters where another server writes to the same file.
 Writers in other processes (an operator tool) still meet SQLite's busy timeout, and the waits
 for both locks are bounded by the same timeout, ending in the same "database is locked".
 """
